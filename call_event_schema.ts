@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { RFC3339_PATTERN } from "./_rfc3339.ts";
+import type { CallEvent } from "./types.ts";
+
+const nonNegativeInt = () => z.int().min(0);
+
+const provSource = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("string_allow_list") }),
+  z.object({
+    kind: z.literal("ucan_chain"),
+    issuer_did: z.string(),
+    chain_depth: z.int().min(0).max(255),
+  }),
+]);
+
+const outcome = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("success") }),
+  z.object({ kind: z.literal("invalid_args"), message: z.string() }),
+  z.object({
+    kind: z.literal("execution_failed"),
+    code: z.string(),
+    retryable: z.boolean(),
+  }),
+  z.object({
+    kind: z.literal("capability_denied"),
+    missing: z.array(z.string()),
+  }),
+  z.object({
+    kind: z.literal("rate_limited"),
+    retry_after_ms: nonNegativeInt().nullable(),
+  }),
+  z.object({ kind: z.literal("tool_not_found") }),
+]);
+
+/** One problem found by {@linkcode CallEventSchema}. */
+export interface CallEventIssue {
+  /** Where the problem is, such as `["outcome", "kind"]`. */
+  readonly path: readonly PropertyKey[];
+  /** What is wrong there. */
+  readonly message: string;
+}
+
+/** The result of {@linkcode CallEventSchemaType.safeParse}. */
+export type CallEventParseResult =
+  | { success: true; data: CallEvent; error?: undefined }
+  | {
+    success: false;
+    data?: undefined;
+    error: { message: string; issues: readonly CallEventIssue[] };
+  };
+
+/**
+ * What {@linkcode CallEventSchema} offers: zod's `parse` and `safeParse`, and
+ * the Standard Schema interface (`~standard`), so validation libraries that
+ * take a Standard Schema accept it. At run time it is a zod 4 schema; to
+ * compose it into your own zod schemas, cast it:
+ * `CallEventSchema as unknown as z.ZodType<CallEvent>`.
+ */
+export interface CallEventSchemaType {
+  /**
+   * Validates `value` as an audit event.
+   *
+   * @param value A parsed JSON value.
+   * @returns The event, with only the wire-format keys.
+   * @throws {Error} A zod error listing the issues, when `value` is not an
+   * audit event.
+   */
+  parse(value: unknown): CallEvent;
+  /**
+   * Validates `value` without throwing.
+   *
+   * @param value A parsed JSON value.
+   * @returns `{ success: true, data }` or `{ success: false, error }`.
+   */
+  safeParse(value: unknown): CallEventParseResult;
+  /** The Standard Schema v1 interface (https://standardschema.dev). */
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (
+      value: unknown,
+    ) => StandardResult | Promise<StandardResult>;
+  };
+}
+
+/** A Standard Schema v1 validation result. */
+export type StandardResult =
+  | { readonly value: CallEvent; readonly issues?: undefined }
+  | {
+    readonly issues: ReadonlyArray<{
+      readonly message: string;
+      readonly path?: ReadonlyArray<
+        PropertyKey | { readonly key: PropertyKey }
+      >;
+    }>;
+  };
+
+/**
+ * The zod schema of one parsed audit line. It accepts what atd-runtime and
+ * calltrail write, schema versions 1 to 3: any RFC 3339 `ts` (`Z` or an
+ * offset, 0 to 9 fraction digits), a missing `secrets_resolved` (read as
+ * `false`), and unknown keys, which it strips. Its output is a
+ * {@linkcode CallEvent} with only the wire-format keys. It accepts no `null`
+ * for an optional key: the wire format leaves such keys out.
+ *
+ * Use {@linkcode parseCallEvent} to read a line; use the schema to validate
+ * objects you already parsed.
+ *
+ * @example Validate a parsed object
+ * ```ts
+ * import { CallEventSchema } from "@calltrail/audit";
+ *
+ * const result = CallEventSchema.safeParse({
+ *   ts: "2026-04-24T08:00:00+00:00",
+ *   call_id: "01HZZ",
+ *   tool_id: "ref:fs.read",
+ *   granted_capabilities: ["fs.read"],
+ *   duration_ms: 3,
+ *   outcome: { kind: "invalid_args", message: "missing path" },
+ *   tier: "cold",
+ *   dry_run: false,
+ *   schema_version: 1,
+ * });
+ * console.assert(result.success && result.data.secrets_resolved === false);
+ * ```
+ */
+export const CallEventSchema: CallEventSchemaType = z.object({
+  ts: z.string().regex(RFC3339_PATTERN, "must be an RFC 3339 time"),
+  call_id: z.string().min(1),
+  tool_id: z.string(),
+  caller_id: z.string().optional(),
+  granted_capabilities: z.array(z.string()),
+  duration_ms: nonNegativeInt(),
+  outcome,
+  tier: z.string().min(1),
+  dry_run: z.boolean(),
+  schema_version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  secrets_resolved: z.boolean().default(false),
+  cursor_page: z.int().min(1).optional(),
+  capability_provenance: z.array(
+    z.object({ cap: z.string(), source: provSource }),
+  ).optional(),
+});

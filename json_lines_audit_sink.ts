@@ -1,0 +1,673 @@
+import { DEFAULT_AUDIT_QUEUE_CAPACITY } from "./constants.ts";
+import { checkedLine } from "./_checked_line.ts";
+import { describe } from "./_describe.ts";
+import { rateLimitedConsoleReporter } from "./_report.ts";
+import type { AuditSink } from "./audit_sink.ts";
+import type { CallEvent } from "./types.ts";
+
+/** Options of {@linkcode JsonLinesAuditSink}. */
+export interface JsonLinesAuditSinkOptions {
+  /**
+   * How many events the queue holds, counting the batch being written. When
+   * it is full, `onCall` hands events to `fallback` or drops them, and `send`
+   * waits. An integer >= 1.
+   *
+   * @default {1024}
+   */
+  capacity?: number;
+  /**
+   * A sink that takes the events this one has no room for: when its queue is
+   * full, or after its destination failed. Not used once `close()` was
+   * called.
+   */
+  fallback?: AuditSink;
+  /**
+   * As in `pipeTo`: when `true`, `close()` leaves the destination open (and
+   * releases its writer) instead of closing it.
+   *
+   * @default {false}
+   */
+  preventClose?: boolean;
+  /**
+   * Called with each error: an invalid event, a failed write, a failed close.
+   * It must not throw (if it does, the error is ignored).
+   *
+   * @default {a short line on console.error, at most once a second}
+   */
+  onError?: (error: Error) => void;
+  /**
+   * The longest line, in UTF-8 bytes without its newline, that the sink
+   * writes; an event with a longer line counts as invalid.
+   *
+   * @default {1048576}
+   */
+  maxLineBytes?: number;
+}
+
+/**
+ * Options of the sinks that own their destination (a file, the process's
+ * stdout or stderr, the console): those of {@linkcode JsonLinesAuditSink}
+ * except `preventClose`, which such a sink decides for itself.
+ */
+export type AuditSinkOptions = Omit<JsonLinesAuditSinkOptions, "preventClose">;
+
+/**
+ * The sink's counters. At every moment
+ * `accepted = written + failed + queued`, and every `onCall` or `send` adds
+ * one to exactly one of `accepted`, `dropped` and `invalid`.
+ */
+export interface AuditSinkStats {
+  /** Events taken into the queue. */
+  accepted: number;
+  /** Accepted events whose write to the destination resolved. */
+  written: number;
+  /**
+   * Events the queue did not take because it was full or the sink closed,
+   * including those handed to the `fallback`.
+   */
+  dropped: number;
+  /** Accepted events whose write to the destination failed. */
+  failed: number;
+  /** Events that could not be written as a valid line; never queued. */
+  invalid: number;
+  /** Accepted events not yet written or failed. */
+  queued: number;
+}
+
+/** Options of {@linkcode JsonLinesAuditSink.send}. */
+export interface SendOptions {
+  /** Aborts the wait for room; the event then counts as dropped. */
+  signal?: AbortSignal;
+}
+
+/** Lines are written in batches of about this many UTF-16 code units. */
+const BATCH_CHARS = 64 * 1024;
+const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+const RESOLVED: Promise<void> = Promise.resolve();
+const encoder = new TextEncoder();
+
+/** Sealed lines on their way to the destination: one chunk of the queue. */
+class Batch {
+  text: string;
+  count: number;
+  /** The next sealed batch, while this one is not yet handed on. */
+  next: Batch | undefined = undefined;
+  /** Whether the batch was given to the destination (or written at exit). */
+  handed = false;
+  constructor(text: string, count: number) {
+    this.text = text;
+    this.count = count;
+  }
+}
+
+/** A `send` waiting for room. `line` is `undefined` once it was aborted. */
+interface Waiter {
+  line: string | undefined;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * Internal, not exported by `mod.ts`: writes every accepted event that has not
+ * yet been handed to the destination with `write`, synchronously. The native
+ * sinks call it when the process exits without `close()`.
+ */
+export let drainPendingSync: (
+  sink: JsonLinesAuditSink,
+  write: (bytes: Uint8Array) => void,
+) => void;
+
+/**
+ * An audit sink that writes one JSON line per event to a
+ * `WritableStream<Uint8Array>`, through a bounded queue, without ever making
+ * the caller wait or throw.
+ *
+ * The queue is a `WritableStream` whose `highWaterMark` is `capacity`. Its
+ * chunks are batches of serialized lines, each sized by its number of events,
+ * so its `desiredSize` counts events. `onCall` serializes the event (the
+ * snapshot that is written), appends the line to the batch being filled when
+ * `desiredSize` minus that batch's size leaves room, and otherwise hands the
+ * event to `fallback` or drops it. The batch is sealed into the queue when it
+ * reaches 64 KiB, when the queue is full, on `flush()`, or on the next turn of
+ * the event loop; the queue writes each batch to the destination as one
+ * chunk, one at a time, in order.
+ *
+ * @example Write to any WritableStream
+ * ```ts
+ * import { createCallEvent, JsonLinesAuditSink } from "@calltrail/audit";
+ *
+ * const chunks: Uint8Array[] = [];
+ * const sink = new JsonLinesAuditSink(
+ *   new WritableStream({ write: (chunk) => void chunks.push(chunk) }),
+ * );
+ * sink.onCall(createCallEvent({
+ *   call_id: "01J000000000000000000000TEST",
+ *   tool_id: "ref:echo.say",
+ *   duration_ms: 3,
+ *   outcome: { kind: "success" },
+ *   tier: "hot",
+ * }));
+ * await sink.close();
+ * console.assert(sink.stats().written === 1 && chunks.length === 1);
+ * ```
+ *
+ * @example No loss: wait for room with `send`
+ * ```ts
+ * import { createCallEvent, JsonLinesAuditSink } from "@calltrail/audit";
+ *
+ * await using sink = new JsonLinesAuditSink(new WritableStream(), {
+ *   capacity: 4,
+ * });
+ * for (let i = 0; i < 100; i++) {
+ *   await sink.send(createCallEvent({
+ *     call_id: `call-${i}`,
+ *     tool_id: "ref:echo.say",
+ *     duration_ms: 0,
+ *     outcome: { kind: "success" },
+ *     tier: "hot",
+ *   }));
+ * }
+ * console.assert(sink.drops() === 0);
+ * ```
+ */
+export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
+  static {
+    drainPendingSync = (sink, write) => sink.#drainSync(write);
+  }
+
+  readonly #maxLineBytes: number;
+  readonly #fallback: AuditSink | undefined;
+  readonly #preventClose: boolean;
+  readonly #onError: (error: Error) => void;
+  readonly #queue: WritableStreamDefaultWriter<Batch>;
+  readonly #destination: WritableStreamDefaultWriter<Uint8Array>;
+
+  /** The batch being filled: its lines and their number. */
+  #open = "";
+  #openCount = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Sealed batches not yet handed to the destination, oldest first. */
+  #head: Batch | undefined = undefined;
+  #tail: Batch | undefined = undefined;
+  /** Settles when the last sealed batch was written or failed. */
+  #last: Promise<void> = RESOLVED;
+
+  #waiters: (Waiter | undefined)[] = [];
+  #waiterHead = 0;
+  #waiting = 0;
+
+  #accepted = 0;
+  #written = 0;
+  #failed = 0;
+  #dropped = 0;
+  #diverted = 0;
+  #invalid = 0;
+
+  /** No more events: `close()` was called or the destination failed. */
+  #closed = false;
+  #closeCalled = false;
+  #closing: Promise<void> | undefined = undefined;
+  /** The destination's first error, once it failed. */
+  #failure: Error | undefined = undefined;
+
+  /**
+   * Creates a sink that writes to `destination`, taking its writer.
+   *
+   * @param destination Where lines go, as UTF-8 bytes. Each chunk holds
+   * whole lines.
+   * @param options Capacity, fallback, error reporting and close behaviour.
+   * @throws {TypeError} When `destination` is not an unlocked
+   * `WritableStream`, or an option has the wrong type.
+   * @throws {RangeError} When `capacity` or `maxLineBytes` is not an integer
+   * >= 1.
+   */
+  constructor(
+    destination: WritableStream<Uint8Array>,
+    options: JsonLinesAuditSinkOptions = {},
+  ) {
+    const capacity = options.capacity ?? DEFAULT_AUDIT_QUEUE_CAPACITY;
+    this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    checkCount("capacity", capacity, "DEFAULT_AUDIT_QUEUE_CAPACITY (1024)");
+    checkCount("maxLineBytes", this.#maxLineBytes, "1048576 (1 MiB)");
+    const { fallback, onError } = options;
+    if (fallback !== undefined && typeof fallback?.onCall !== "function") {
+      throw new TypeError(
+        `calltrail: the fallback option must be an AuditSink (with onCall and drops), got ${
+          describe(fallback)
+        }.`,
+      );
+    }
+    if (onError !== undefined && typeof onError !== "function") {
+      throw new TypeError(
+        `calltrail: the onError option must be a function, got ${
+          describe(onError)
+        }.`,
+      );
+    }
+    if (typeof destination?.getWriter !== "function") {
+      throw new TypeError(
+        `calltrail: JsonLinesAuditSink needs a WritableStream<Uint8Array> destination, got ${
+          describe(destination)
+        }.`,
+      );
+    }
+    if (destination.locked) {
+      throw new TypeError(
+        "calltrail: the destination WritableStream is locked by another writer; pass an unlocked stream, or release its writer first.",
+      );
+    }
+    this.#fallback = fallback;
+    this.#preventClose = options.preventClose === true;
+    this.#onError = onError ?? rateLimitedConsoleReporter();
+    this.#destination = destination.getWriter();
+    this.#queue = new WritableStream<Batch>(
+      { write: (batch) => this.#writeBatch(batch) },
+      { highWaterMark: capacity, size: (batch) => batch.count },
+    ).getWriter();
+  }
+
+  /**
+   * Takes one event without waiting: serializes it and queues its line when
+   * the queue has room; otherwise hands it to `fallback` or drops it and
+   * counts the drop. An event that cannot be written counts as invalid and is
+   * reported to `onError`. After `close()` it drops the event unchecked. It
+   * never throws, whatever it is given.
+   *
+   * @param event The finished call's event.
+   */
+  onCall(event: CallEvent): void {
+    if (this.#closed) return this.#drop(event);
+    const line = this.#lineOf(event);
+    if (typeof line !== "string") return;
+    if (this.#waiting === 0 && this.#room() > 0) this.#accept(line);
+    else this.#drop(event);
+  }
+
+  /**
+   * Takes one event without loss: waits for room in the queue, then accepts
+   * it. It resolves once the event is accepted, not written; use `flush()` to
+   * wait for the write.
+   *
+   * @param event The finished call's event.
+   * @param options An optional `signal` that gives up the wait.
+   * @returns A promise that resolves when the event is accepted. It rejects
+   * when the sink is closed or its destination failed, or when `signal`
+   * aborts (with `signal.reason`); the event then counts as dropped. It
+   * rejects when the event is invalid; it then counts as invalid.
+   */
+  send(event: CallEvent, options?: SendOptions): Promise<void> {
+    if (this.#closed) {
+      this.#dropped++;
+      return Promise.reject(this.#closedError());
+    }
+    const line = this.#lineOf(event);
+    if (typeof line !== "string") return Promise.reject(line);
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      this.#dropped++;
+      return Promise.reject(signal.reason);
+    }
+    if (this.#waiting === 0 && this.#room() > 0) {
+      this.#accept(line);
+      return RESOLVED;
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        line,
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+      };
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          if (waiter.line === undefined) return;
+          waiter.line = undefined;
+          this.#waiting--;
+          this.#dropped++;
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.#waiters.push(waiter);
+      this.#waiting++;
+    });
+  }
+
+  /**
+   * Writes what is queued now.
+   *
+   * @returns A promise that resolves when every event accepted before the
+   * call has been written to the destination or has failed. It never
+   * rejects.
+   */
+  flush(): Promise<void> {
+    this.#seal();
+    return this.#last;
+  }
+
+  /**
+   * Stops taking events, writes what is queued, then closes the destination
+   * (unless `preventClose`). Sends still waiting for room reject. It is
+   * idempotent: every call returns the same promise.
+   *
+   * @returns A promise that resolves when every accepted event has been
+   * written or has failed and the destination is closed. It never rejects:
+   * a failure to close the destination goes to `onError`.
+   */
+  close(): Promise<void> {
+    return this.#closing ??= this.#shutdown();
+  }
+
+  /**
+   * Same as {@linkcode JsonLinesAuditSink.close}, for `await using`.
+   *
+   * @returns The promise of `close()`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * How many events were lost: dropped because the queue was full or the sink
+   * closed, and not handed to a fallback, plus the fallback's own drops.
+   *
+   * @returns The number of lost events.
+   */
+  drops(): number {
+    let fromFallback = 0;
+    try {
+      fromFallback = this.#fallback?.drops() ?? 0;
+    } catch {
+      // A fallback that cannot count is not our loss to report.
+    }
+    return this.#dropped - this.#diverted + fromFallback;
+  }
+
+  /**
+   * The sink's counters, as they are now.
+   *
+   * @returns A new object with `accepted`, `written`, `dropped`, `failed`,
+   * `invalid` and `queued`.
+   */
+  stats(): AuditSinkStats {
+    return {
+      accepted: this.#accepted,
+      written: this.#written,
+      dropped: this.#dropped,
+      failed: this.#failed,
+      invalid: this.#invalid,
+      queued: this.#accepted - this.#written - this.#failed,
+    };
+  }
+
+  /** Room left in the queue, in events, counting the batch being filled. */
+  #room(): number {
+    return (this.#queue.desiredSize ?? 0) - this.#openCount;
+  }
+
+  /** The event's line, or the error that makes it invalid (counted). */
+  #lineOf(event: CallEvent): string | Error {
+    const line = checkedLine(event);
+    if (typeof line !== "string") return this.#invalidEvent(line);
+    if (line.length * 3 > this.#maxLineBytes) {
+      const bytes = utf8Length(line);
+      if (bytes > this.#maxLineBytes) {
+        return this.#invalidEvent(
+          new RangeError(
+            `calltrail: the event's line is ${bytes} bytes, above maxLineBytes (${this.#maxLineBytes}). Shorten its long fields, such as outcome.message, or raise maxLineBytes.`,
+          ),
+        );
+      }
+    }
+    return line;
+  }
+
+  #invalidEvent(error: Error): Error {
+    this.#invalid++;
+    this.#report(error);
+    return error;
+  }
+
+  #accept(line: string): void {
+    this.#accepted++;
+    if (this.#openCount++ === 0) this.#schedule();
+    this.#open += line + "\n";
+    if (this.#open.length >= BATCH_CHARS || this.#room() <= 0) this.#seal();
+  }
+
+  #drop(event: CallEvent): void {
+    this.#dropped++;
+    const fallback = this.#fallback;
+    if (fallback === undefined || this.#closeCalled) return;
+    this.#diverted++;
+    try {
+      fallback.onCall(event);
+    } catch (error) {
+      this.#report(
+        new Error(
+          `calltrail: the fallback sink threw from onCall (${
+            error instanceof Error ? error.message : describe(error)
+          }); an AuditSink's onCall must never throw.`,
+          { cause: error },
+        ),
+      );
+    }
+  }
+
+  /** Seals the batch being filled on the next turn of the event loop. */
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    try {
+      this.#timer = setTimeout(this.#onTimer, 0);
+    } catch {
+      // Some hosts forbid timers in places (workerd at global scope).
+      queueMicrotask(() => this.#seal());
+    }
+  }
+
+  #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#seal();
+  };
+
+  /** Moves the batch being filled into the queue. */
+  #seal(): void {
+    const count = this.#openCount;
+    if (count === 0) return;
+    const batch = new Batch(this.#open, count);
+    this.#open = "";
+    this.#openCount = 0;
+    if (this.#tail === undefined) this.#head = batch;
+    else this.#tail.next = batch;
+    this.#tail = batch;
+    this.#last = this.#queue.write(batch).then(
+      this.#afterBatch,
+      this.#afterBatch,
+    );
+  }
+
+  /** The queue's sink: writes one batch; never rejects. */
+  async #writeBatch(batch: Batch): Promise<void> {
+    // Never touch the destination inside onCall: start on a microtask.
+    await undefined;
+    if (batch.handed) return; // written at exit by #drainSync
+    batch.handed = true;
+    this.#head = batch.next;
+    if (this.#head === undefined) this.#tail = undefined;
+    batch.next = undefined;
+    const count = batch.count;
+    if (this.#failure !== undefined) {
+      this.#failed += count;
+      this.#report(
+        new Error(
+          `calltrail: ${count} queued events counted as failed: the destination had already failed (${this.#failure.message}).`,
+          { cause: this.#failure },
+        ),
+      );
+      return;
+    }
+    try {
+      await this.#destination.write(encoder.encode(batch.text));
+      this.#written += count;
+    } catch (error) {
+      this.#failed += count;
+      this.#destinationFailed(error, count);
+    }
+  }
+
+  #destinationFailed(error: unknown, count: number): void {
+    const cause = error instanceof Error ? error : new Error(describe(error));
+    this.#failure = cause;
+    this.#closed = true;
+    const to = this.#fallback !== undefined && !this.#closeCalled
+      ? "its fallback takes new events"
+      : "new events are dropped";
+    this.#report(
+      new Error(
+        `calltrail: the destination failed to write ${count} events, counted as failed (${cause.message}). The sink takes no more events: ${to}.`,
+        { cause: error },
+      ),
+    );
+    this.#rejectWaiters();
+  }
+
+  /** Admits waiting sends, in order, while there is room. */
+  #afterBatch = (): void => {
+    const waiters = this.#waiters;
+    while (this.#waiting > 0 && !this.#closed && this.#room() > 0) {
+      const waiter = waiters[this.#waiterHead];
+      waiters[this.#waiterHead++] = undefined;
+      if (waiter?.line === undefined) continue; // aborted
+      const line = waiter.line;
+      waiter.line = undefined;
+      this.#waiting--;
+      waiter.signal?.removeEventListener("abort", waiter.onAbort!);
+      this.#accept(line);
+      waiter.resolve();
+    }
+    this.#compactWaiters();
+  };
+
+  #compactWaiters(): void {
+    if (this.#waiting === 0) {
+      this.#waiters = [];
+      this.#waiterHead = 0;
+    } else if (this.#waiterHead > 1024) {
+      this.#waiters = this.#waiters.slice(this.#waiterHead);
+      this.#waiterHead = 0;
+    }
+  }
+
+  #rejectWaiters(): void {
+    if (this.#waiting === 0) return;
+    const error = this.#closedError();
+    const waiters = this.#waiters;
+    for (let i = this.#waiterHead; i < waiters.length; i++) {
+      const waiter = waiters[i];
+      if (waiter?.line === undefined) continue;
+      waiter.line = undefined;
+      this.#dropped++;
+      waiter.signal?.removeEventListener("abort", waiter.onAbort!);
+      waiter.reject(error);
+    }
+    this.#waiting = 0;
+    this.#compactWaiters();
+  }
+
+  #closedError(): Error {
+    if (this.#failure !== undefined) {
+      return new Error(
+        `calltrail: the sink's destination failed (${this.#failure.message}), so the sink takes no more events; this one was counted as dropped.`,
+        { cause: this.#failure },
+      );
+    }
+    return new Error(
+      "calltrail: the sink is closed (close() was called), so this event was counted as dropped. Send events before close().",
+    );
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closeCalled = true;
+    this.#closed = true;
+    this.#rejectWaiters();
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#seal();
+    await this.#queue.close();
+    if (this.#failure !== undefined || this.#preventClose) {
+      this.#destination.releaseLock();
+      return;
+    }
+    try {
+      await this.#destination.close();
+    } catch (error) {
+      this.#report(
+        new Error(
+          `calltrail: closing the destination failed (${
+            error instanceof Error ? error.message : describe(error)
+          }); every event was written before.`,
+          { cause: error },
+        ),
+      );
+    }
+  }
+
+  #drainSync(write: (bytes: Uint8Array) => void): void {
+    this.#seal();
+    for (let batch = this.#head; batch !== undefined; batch = batch.next) {
+      batch.handed = true;
+      if (this.#failure !== undefined) {
+        this.#failed += batch.count;
+        continue;
+      }
+      try {
+        write(encoder.encode(batch.text));
+        this.#written += batch.count;
+      } catch (error) {
+        this.#failed += batch.count;
+        this.#destinationFailed(error, batch.count);
+      }
+    }
+    this.#head = this.#tail = undefined;
+  }
+
+  #report(error: Error): void {
+    try {
+      this.#onError(error);
+    } catch {
+      // onError must not throw; if it does, there is no one left to tell.
+    }
+  }
+}
+
+function checkCount(name: string, value: unknown, hint: string): void {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `calltrail: the ${name} option must be an integer >= 1, got ${
+        describe(value)
+      }. Leave it out to use the default, ${hint}.`,
+    );
+  }
+}
+
+/** UTF-8 length of a string without lone surrogates (JSON escapes them). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) bytes += 1;
+    else if (unit < 0xd800 || unit > 0xdbff) bytes += 2;
+    else {
+      // A surrogate pair: 4 bytes for 2 code units.
+      bytes += 2;
+      i++;
+    }
+  }
+  return bytes;
+}

@@ -1,0 +1,51 @@
+// Internal: a JsonLinesAuditSink over a destination that this process owns
+// (a file, stdout, stderr, the console). Its batches are written in order by
+// `write`; when the process exits before `close()`, whatever is still queued
+// is written synchronously by `writeSync`.
+
+import {
+  type AuditSinkOptions,
+  drainPendingSync,
+  JsonLinesAuditSink,
+} from "../json_lines_audit_sink.ts";
+import { onExit } from "./_exit.ts";
+
+/** How a native sink writes and closes its destination. */
+export interface NativeTarget {
+  /** Writes one batch of whole lines; may be asynchronous. */
+  write(bytes: Uint8Array): void | Promise<void>;
+  /** Writes one batch synchronously; used when the process exits. */
+  writeSync(bytes: Uint8Array): void;
+  /** Releases the destination. Must not throw. */
+  close(): void;
+}
+
+/** Makes the sink and registers its exit drain until it is closed. */
+export function nativeSink(
+  target: NativeTarget,
+  options: AuditSinkOptions,
+): JsonLinesAuditSink {
+  let cancelDrain = (): void => {};
+  const release = (): void => {
+    cancelDrain();
+    target.close();
+  };
+  const destination = new WritableStream<Uint8Array>({
+    write: async (bytes) => {
+      try {
+        await target.write(bytes);
+      } catch (error) {
+        release();
+        throw error;
+      }
+    },
+    close: release,
+    abort: release,
+  });
+  const sink = new JsonLinesAuditSink(destination, {
+    ...options,
+    preventClose: false,
+  });
+  cancelDrain = onExit(() => drainPendingSync(sink, target.writeSync));
+  return sink;
+}

@@ -1,0 +1,58 @@
+// Internal: which runtime runs us, read at call time (never at module load),
+// and typed views of the few Node APIs the native sinks use.
+
+/** The runtimes with a native path. */
+export type Runtime = "deno" | "bun" | "node" | "other";
+
+/** The part of `node:fs` the file sink uses. */
+export interface NodeFs {
+  open(
+    path: string | URL,
+    flags: string,
+    mode: number,
+    callback: (error: Error | null, fd: number) => void,
+  ): void;
+  writeSync(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+  ): number;
+  closeSync(fd: number): void;
+}
+
+/** The part of a Node or Bun `process.stdout` the stdio sinks use. */
+export interface NodeWritable {
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+}
+
+/** The part of Node's and Bun's `process` the sinks use. */
+export interface NodeProcess {
+  versions: { node?: string };
+  stdout: NodeWritable;
+  stderr: NodeWritable;
+  on(event: "exit", listener: () => void): unknown;
+  getBuiltinModule?(id: string): unknown;
+}
+
+/** Which runtime this is. */
+export function runtime(): Runtime {
+  const g = globalThis as {
+    Deno?: { version?: { deno?: unknown } };
+    Bun?: unknown;
+  };
+  if (typeof g.Deno?.version?.deno === "string") return "deno";
+  if (g.Bun !== undefined) return "bun";
+  return nodeProcess() === undefined ? "other" : "node";
+}
+
+/** Node's or Bun's `process`, when there is one. */
+export function nodeProcess(): NodeProcess | undefined {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  return typeof p?.versions?.node === "string" ? p : undefined;
+}
+
+/** `node:fs`, on runtimes that have it. */
+export function nodeFs(): NodeFs | undefined {
+  return nodeProcess()?.getBuiltinModule?.("node:fs") as NodeFs | undefined;
+}

@@ -1,0 +1,47 @@
+import type {
+  AuditSinkOptions,
+  JsonLinesAuditSink,
+} from "../json_lines_audit_sink.ts";
+import { nativeSink, type NativeTarget } from "./_native_sink.ts";
+
+/**
+ * A sink that writes each event's line with one `console.log` call. Edge
+ * runtimes (Cloudflare Workers, Deno Deploy, Vercel) collect console output as
+ * structured logs, so this is the sink for them. On an edge runtime, keep the
+ * request alive until the lines are out with `ctx.waitUntil(sink.flush())`.
+ *
+ * @param options Capacity, fallback, error reporting, line limit.
+ * @returns The sink. `close()` leaves the console as it is.
+ *
+ * @example In a Cloudflare Worker
+ * ```ts
+ * import { consoleAuditSink, startCall } from "@calltrail/audit";
+ *
+ * const sink = consoleAuditSink();
+ * export default {
+ *   fetch(request: Request, _env: unknown, ctx: { waitUntil(p: Promise<unknown>): void }) {
+ *     const call = startCall({ tool_id: new URL(request.url).pathname, tier: "hot" });
+ *     const response = new Response("ok");
+ *     sink.onCall(call.finish({ kind: "success" }));
+ *     ctx.waitUntil(sink.flush());
+ *     return response;
+ *   },
+ * };
+ * ```
+ */
+export function consoleAuditSink(
+  options: AuditSinkOptions = {},
+): JsonLinesAuditSink {
+  return nativeSink(consoleTarget((line) => console.log(line)), options);
+}
+
+/** Internal: writes each line of a batch with one call of `log`. */
+export function consoleTarget(log: (line: string) => void): NativeTarget {
+  const decoder = new TextDecoder();
+  const write = (bytes: Uint8Array): void => {
+    const lines = decoder.decode(bytes).split("\n");
+    // A batch ends with "\n", so the last piece is empty.
+    for (let i = 0; i < lines.length - 1; i++) log(lines[i]);
+  };
+  return { write, writeSync: write, close: () => {} };
+}

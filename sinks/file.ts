@@ -1,0 +1,139 @@
+import type {
+  AuditSinkOptions,
+  JsonLinesAuditSink,
+} from "../json_lines_audit_sink.ts";
+import { nativeSink, type NativeTarget } from "./_native_sink.ts";
+import { nodeFs, runtime } from "./_runtime.ts";
+
+/**
+ * Opens `path` for appending (creating it with mode `0o600`, owner read and
+ * write only) and returns a sink that writes one JSON line per event to it.
+ *
+ * Batches are written with the runtime's native synchronous file write
+ * (`Deno.FsFile.writeSync` on Deno, `fs.writeSync` on a file descriptor on
+ * Node and Bun), chosen when the sink is made, on a microtask after
+ * `onCall`, never inside it. If the process exits without `close()`, also
+ * through `process.exit()` or `Deno.exit()`, every accepted event still in
+ * the queue is written synchronously before the process ends. `close()`
+ * closes the file.
+ *
+ * @param path The file to append to. Its directory must exist.
+ * @param options Capacity, fallback, error reporting, line limit.
+ * @returns A promise of the sink, once the file is open.
+ * @throws {Error} (as a rejection) When the file cannot be opened; the
+ * message names the path. Also on a runtime without a file system
+ * (workerd, browsers).
+ *
+ * @example Audit to a file
+ * ```ts
+ * import { createCallEvent, fileAuditSink } from "@calltrail/audit";
+ *
+ * const path = `${await Deno.makeTempDir()}/audit.jsonl`;
+ * await using sink = await fileAuditSink(path);
+ * sink.onCall(createCallEvent({
+ *   call_id: "01J000000000000000000000TEST",
+ *   tool_id: "ref:echo.say",
+ *   duration_ms: 1,
+ *   outcome: { kind: "success" },
+ *   tier: "hot",
+ * }));
+ * ```
+ */
+export async function fileAuditSink(
+  path: string | URL,
+  options: AuditSinkOptions = {},
+): Promise<JsonLinesAuditSink> {
+  const target = await openForAppend(path);
+  try {
+    return nativeSink(target, options);
+  } catch (error) {
+    target.close();
+    throw error;
+  }
+}
+
+async function openForAppend(path: string | URL): Promise<NativeTarget> {
+  const shown = JSON.stringify(String(path));
+  const rt = runtime();
+  const fs = rt === "deno" ? undefined : nodeFs();
+  if (rt !== "deno" && fs === undefined) {
+    throw new Error(
+      `calltrail: fileAuditSink(${shown}) needs a file system (Deno, Bun or Node), and this runtime has none. Use consoleAuditSink() or a JsonLinesAuditSink over a WritableStream instead.`,
+    );
+  }
+  let target: NativeTarget;
+  try {
+    target = fs === undefined ? await openDeno(path) : await openNode(fs, path);
+  } catch (error) {
+    throw new Error(
+      `calltrail: cannot open the audit file ${shown} for appending (${
+        (error as Error)?.message
+      }). Check that its directory exists and that this process may write there.`,
+      { cause: error },
+    );
+  }
+  const write = (bytes: Uint8Array): void => {
+    try {
+      target.writeSync(bytes);
+    } catch (error) {
+      throw new Error(
+        `calltrail: writing to the audit file ${shown} failed (${
+          (error as Error)?.message
+        }).`,
+        { cause: error },
+      );
+    }
+  };
+  return { write, writeSync: write, close: target.close };
+}
+
+async function openDeno(path: string | URL): Promise<NativeTarget> {
+  const file = await Deno.open(path, {
+    append: true,
+    create: true,
+    mode: 0o600,
+  });
+  const writeSync = (bytes: Uint8Array): void => {
+    let done = 0;
+    while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+  };
+  const close = (): void => {
+    try {
+      file.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  return { write: writeSync, writeSync, close };
+}
+
+async function openNode(
+  fs: NonNullable<ReturnType<typeof nodeFs>>,
+  path: string | URL,
+): Promise<NativeTarget> {
+  const fd = await new Promise<number>((resolve, reject) =>
+    fs.open(
+      path,
+      "a",
+      0o600,
+      (error, fd) => error ? reject(error) : resolve(fd),
+    )
+  );
+  const writeSync = (bytes: Uint8Array): void => {
+    let done = 0;
+    while (done < bytes.length) {
+      done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    }
+  };
+  let open = true;
+  const close = (): void => {
+    if (!open) return;
+    open = false;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // Nothing left to release.
+    }
+  };
+  return { write: writeSync, writeSync, close };
+}
