@@ -109,6 +109,7 @@ export type StandardResult =
  * @example Validate a parsed object
  * ```ts
  * import { CallEventSchema } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * const result = CallEventSchema.safeParse({
  *   ts: "2026-04-24T08:00:00+00:00",
@@ -121,7 +122,7 @@ export type StandardResult =
  *   dry_run: false,
  *   schema_version: 1,
  * });
- * console.assert(result.success && result.data.secrets_resolved === false);
+ * assert(result.success && result.data.secrets_resolved === false);
  * ```
  */
 export const CallEventSchema: CallEventSchemaType = z.object({

@@ -48,6 +48,7 @@ const REQUIRED = [
  * @example Record a finished call
  * ```ts
  * import { createCallEvent } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * const event = createCallEvent({
  *   call_id: "01J000000000000000000000TEST",
@@ -58,8 +59,8 @@ const REQUIRED = [
  *   outcome: { kind: "success" },
  *   tier: "warm",
  * });
- * console.assert(event.granted_capabilities.join() === "fs.list,fs.read");
- * console.assert(event.schema_version === 3 && event.dry_run === false);
+ * assert(event.granted_capabilities.join() === "fs.list,fs.read");
+ * assert(event.schema_version === 3 && event.dry_run === false);
  * ```
  */
 export function createCallEvent(init: CallEventInit): CallEvent {

@@ -137,6 +137,7 @@ export let drainPendingSync: (
  * @example Write to any WritableStream
  * ```ts
  * import { createCallEvent, JsonLinesAuditSink } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * const chunks: Uint8Array[] = [];
  * const sink = new JsonLinesAuditSink(
@@ -150,12 +151,13 @@ export let drainPendingSync: (
  *   tier: "hot",
  * }));
  * await sink.close();
- * console.assert(sink.stats().written === 1 && chunks.length === 1);
+ * assert(sink.stats().written === 1 && chunks.length === 1);
  * ```
  *
  * @example No loss: wait for room with `send`
  * ```ts
  * import { createCallEvent, JsonLinesAuditSink } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * await using sink = new JsonLinesAuditSink(new WritableStream(), {
  *   capacity: 4,
@@ -169,7 +171,7 @@ export let drainPendingSync: (
  *     tier: "hot",
  *   }));
  * }
- * console.assert(sink.drops() === 0);
+ * assert(sink.drops() === 0);
  * ```
  */
 export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {

@@ -12,6 +12,7 @@
  * @example Audit calls to a file
  * ```ts
  * import { fileAuditSink, parseCallEvent, startCall } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * import { mkdtemp, readFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
@@ -30,7 +31,7 @@
  *
  * await sink.close();
  * const [line] = (await readFile(path, "utf8")).split("\n");
- * console.assert(parseCallEvent(line).call_id === call.call_id);
+ * assert(parseCallEvent(line).call_id === call.call_id);
  * ```
  *
  * @module

@@ -7,9 +7,10 @@
  * @example The shape of a timestamp
  * ```ts
  * import { nowRfc3339 } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * const ts = nowRfc3339();
- * console.assert(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(ts));
+ * assert(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(ts));
  * ```
  */
 export function nowRfc3339(): string {

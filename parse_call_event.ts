@@ -15,11 +15,12 @@ import type { CallEvent } from "./types.ts";
  * @example Read a line
  * ```ts
  * import { parseCallEvent } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * const event = parseCallEvent(
  *   '{"ts":"2026-05-29T10:00:00.123Z","call_id":"01J000000000000000000000TEST","tool_id":"ref:echo.say","granted_capabilities":[],"duration_ms":17,"outcome":{"kind":"success"},"tier":"warm","dry_run":false,"schema_version":3,"secrets_resolved":false}',
  * );
- * console.assert(event.outcome.kind === "success");
+ * assert(event.outcome.kind === "success");
  * ```
  */
 export function parseCallEvent(line: string): CallEvent {

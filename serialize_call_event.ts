@@ -22,6 +22,7 @@ import type { CallEvent } from "./types.ts";
  * @example Serialize an event
  * ```ts
  * import { serializeCallEvent } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * const line = serializeCallEvent({
  *   ts: "2026-05-29T10:00:00.123Z",
@@ -35,7 +36,7 @@ import type { CallEvent } from "./types.ts";
  *   schema_version: 3,
  *   secrets_resolved: false,
  * });
- * console.assert(line.startsWith('{"ts":"2026-05-29T10:00:00.123Z","call_id":'));
+ * assert(line.startsWith('{"ts":"2026-05-29T10:00:00.123Z","call_id":'));
  * ```
  */
 export function serializeCallEvent(event: CallEvent): string {

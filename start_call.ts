@@ -70,6 +70,7 @@ export interface CallRecorder {
  * @example Audit one call
  * ```ts
  * import { MemoryAuditSink, startCall } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * const sink = new MemoryAuditSink();
  * const call = startCall({
@@ -80,8 +81,8 @@ export interface CallRecorder {
  * });
  * // ... run the tool ...
  * sink.onCall(call.finish({ kind: "success" }));
- * console.assert(sink.events[0].call_id === call.call_id);
- * console.assert(call.call_id.length === 26);
+ * assert(sink.events[0].call_id === call.call_id);
+ * assert(call.call_id.length === 26);
  * ```
  */
 export function startCall(init: StartCallInit): CallRecorder {

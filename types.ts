@@ -96,7 +96,7 @@ export type Outcome =
  * The execution tier of a call. `"hot"`, `"warm"` and `"cold"` are the usual
  * values; any non-empty string is valid.
  *
- * @example
+ * @example Name the tier of a call
  * ```ts
  * import type { Tier } from "@calltrail/audit";
  *

@@ -18,15 +18,25 @@ import { nativeSink, type NativeTarget } from "./_native_sink.ts";
  * import { consoleAuditSink, startCall } from "@calltrail/audit";
  *
  * const sink = consoleAuditSink();
- * export default {
- *   fetch(request: Request, _env: unknown, ctx: { waitUntil(p: Promise<unknown>): void }) {
+ * const worker = {
+ *   fetch(request: Request, _env: unknown, ctx: ExecutionContext): Response {
  *     const call = startCall({ tool_id: new URL(request.url).pathname, tier: "hot" });
- *     const response = new Response("ok");
+ *     const response = new Response("ok"); // run the tool here
  *     sink.onCall(call.finish({ kind: "success" }));
  *     ctx.waitUntil(sink.flush());
  *     return response;
  *   },
  * };
+ * // export default worker;
+ *
+ * interface ExecutionContext {
+ *   waitUntil(promise: Promise<unknown>): void;
+ * }
+ * const pending: Promise<unknown>[] = [];
+ * worker.fetch(new Request("https://tools.example/echo"), {}, {
+ *   waitUntil: (promise) => void pending.push(promise),
+ * });
+ * await Promise.all(pending);
  * ```
  */
 export function consoleAuditSink(

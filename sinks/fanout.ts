@@ -56,13 +56,14 @@ interface FullSink extends AuditSink {
  *   MemoryAuditSink,
  *   startCall,
  * } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * const memory = new MemoryAuditSink();
  * const file = await fileAuditSink(`${await Deno.makeTempDir()}/audit.jsonl`);
  * await using sink = fanoutAuditSink(file, memory);
  * sink.onCall(startCall({ tool_id: "ref:echo.say", tier: "hot" })
  *   .finish({ kind: "success" }));
- * console.assert(memory.events.length === 1 && sink.drops() === 0);
+ * assert(memory.events.length === 1 && sink.drops() === 0);
  * ```
  */
 export function fanoutAuditSink(...sinks: AuditSink[]): FanoutAuditSink {

@@ -29,12 +29,13 @@ export interface MemoryAuditSinkOptions {
  * @example Assert what a host audited
  * ```ts
  * import { MemoryAuditSink, startCall } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  *
  * const sink = new MemoryAuditSink();
  * sink.onCall(startCall({ tool_id: "ref:fs.read", tier: "warm" })
  *   .finish({ kind: "tool_not_found" }));
- * console.assert(sink.events.length === 1);
- * console.assert(sink.events[0].outcome.kind === "tool_not_found");
+ * assert(sink.events.length === 1);
+ * assert(sink.events[0].outcome.kind === "tool_not_found");
  * ```
  */
 export class MemoryAuditSink implements AuditSink {

@@ -1,0 +1,58 @@
+// Fails when deno.json, jsr.json and package.json disagree on what they
+// share: JSR publishes from either Deno file, npm from package.json.
+// Run: node scripts/check_manifests.ts
+
+import { readFileSync } from "node:fs";
+
+type Manifest = Record<string, unknown>;
+const read = (path: string): Manifest =>
+  JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), "utf8"));
+
+const deno = read("deno.json");
+const jsr = read("jsr.json");
+const pkg = read("package.json");
+const problems: string[] = [];
+
+const same = (a: unknown, b: unknown) =>
+  JSON.stringify(a) === JSON.stringify(b);
+const compare = (
+  key: string,
+  left: [string, Manifest],
+  right: [string, Manifest],
+): void => {
+  const [leftName, leftValue] = [left[0], left[1][key]];
+  const [rightName, rightValue] = [right[0], right[1][key]];
+  if (leftValue === undefined) problems.push(`${leftName} has no "${key}"`);
+  if (!same(leftValue, rightValue)) {
+    problems.push(
+      `"${key}" differs: ${leftName} has ${
+        JSON.stringify(leftValue)
+      }, ${rightName} has ${JSON.stringify(rightValue)}`,
+    );
+  }
+};
+
+for (
+  const key of ["name", "version", "license", "exports", "imports", "publish"]
+) {
+  compare(key, ["deno.json", deno], ["jsr.json", jsr]);
+}
+for (const key of ["name", "version", "license"]) {
+  compare(key, ["deno.json", deno], ["package.json", pkg]);
+}
+const zod = (pkg.dependencies as Record<string, string> | undefined)?.zod;
+const mapped = (deno.imports as Record<string, string> | undefined)?.zod;
+if (mapped !== `npm:zod@${zod}`) {
+  problems.push(
+    `zod versions differ: package.json has ${zod}, deno.json maps "zod" to ${mapped}`,
+  );
+}
+
+if (problems.length > 0) {
+  console.error("Manifests disagree:\n- " + problems.join("\n- "));
+  console.error(
+    "Make deno.json, jsr.json and package.json agree, then run again.",
+  );
+  process.exit(1);
+}
+console.log("deno.json, jsr.json and package.json agree.");

@@ -1,0 +1,124 @@
+// Shared by the tests: the runtime under test, child processes on the same
+// runtime, temporary directories, sample events and a collecting stream.
+
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CallEvent } from "../mod.ts";
+
+/** The runtime running the tests. */
+export const runtime: "deno" | "bun" | "node" =
+  typeof (globalThis as { Deno?: unknown }).Deno === "object"
+    ? "deno"
+    : typeof (globalThis as { Bun?: unknown }).Bun === "object"
+    ? "bun"
+    : "node";
+
+/** What a finished child process left behind. */
+export interface ChildResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `script` (a .ts file) in a child process on the runtime running the
+ * tests, with `args`. `onStdout` sees output as it arrives (to kill the child
+ * at the right moment, say).
+ */
+export function runChild(
+  script: string,
+  args: string[] = [],
+  onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void,
+): Promise<ChildResult> {
+  const argv = runtime === "deno"
+    ? ["run", "--allow-all", script, ...args]
+    : [script, ...args];
+  const child = spawn(process.execPath, argv, {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    onStdout?.(chunk, child);
+  });
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on(
+      "close",
+      (code, signal) => resolve({ code, signal, stdout, stderr }),
+    );
+  });
+}
+
+/** A fresh temporary directory, removed on dispose. */
+export async function tempDir(): Promise<
+  { path: string } & AsyncDisposable
+> {
+  const path = await mkdtemp(join(tmpdir(), "calltrail-test-"));
+  return {
+    path,
+    [Symbol.asyncDispose]: () => rm(path, { recursive: true, force: true }),
+  };
+}
+
+/** A valid event like the spec's example, with `overrides` applied. */
+export function sampleEvent(overrides: Partial<CallEvent> = {}): CallEvent {
+  return {
+    ts: "2026-05-29T10:00:00.123Z",
+    call_id: "01J000000000000000000000TEST",
+    tool_id: "ref:echo.say",
+    caller_id: "test-client",
+    granted_capabilities: ["read", "write"],
+    duration_ms: 17,
+    outcome: { kind: "success" },
+    tier: "warm",
+    dry_run: false,
+    schema_version: 3,
+    secrets_resolved: false,
+    ...overrides,
+  };
+}
+
+/** A WritableStream that keeps what it is given, and its text. */
+export function collector(
+  write?: (chunk: Uint8Array) => void | Promise<void>,
+): {
+  stream: WritableStream<Uint8Array>;
+  chunks: Uint8Array[];
+  text: () => string;
+  lines: () => string[];
+  closed: () => boolean;
+} {
+  const chunks: Uint8Array[] = [];
+  let closed = false;
+  const decoder = new TextDecoder();
+  const stream = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      await write?.(chunk);
+      chunks.push(chunk);
+    },
+    close() {
+      closed = true;
+    },
+  });
+  const text = () => chunks.map((c) => decoder.decode(c)).join("");
+  return {
+    stream,
+    chunks,
+    text,
+    lines: () => text().split("\n").filter((line) => line !== ""),
+    closed: () => closed,
+  };
+}
+
+/** Lets queued microtasks and timers run. */
+export function tick(ms = 5): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
