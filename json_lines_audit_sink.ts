@@ -2,6 +2,7 @@ import { DEFAULT_AUDIT_QUEUE_CAPACITY } from "./constants.ts";
 import { checkedLine } from "./_checked_line.ts";
 import { describe } from "./_describe.ts";
 import { rateLimitedConsoleReporter } from "./_report.ts";
+import { runtime } from "./_runtime.ts";
 import type { AuditSink } from "./audit_sink.ts";
 import type { CallEvent } from "./types.ts";
 
@@ -110,13 +111,15 @@ interface Waiter {
 }
 
 /**
- * Internal, not exported by `mod.ts`: writes every accepted event that has not
- * yet been handed to the destination with `write`, synchronously. The native
- * sinks call it when the process exits without `close()`.
+ * Internal, not exported by `mod.ts`: when the process exits without
+ * `close()`, the native sinks call it to run `finish` (which completes a write
+ * under way), then write synchronously, with `write`, every accepted event not
+ * yet handed to the destination. Failures go to the sink's `onError`.
  */
 export let drainPendingSync: (
   sink: JsonLinesAuditSink,
   write: (bytes: Uint8Array) => void,
+  finish?: () => void,
 ) => void;
 
 /**
@@ -131,8 +134,9 @@ export let drainPendingSync: (
  * `desiredSize` minus that batch's size leaves room, and otherwise hands the
  * event to `fallback` or drops it. The batch is sealed into the queue when it
  * reaches 64 KiB, when the queue is full, on `flush()`, or on the next turn of
- * the event loop; the queue writes each batch to the destination as one
- * chunk, one at a time, in order.
+ * the event loop (at the end of the current job on workerd and in browsers);
+ * the queue writes each batch to the destination as one chunk, one at a
+ * time, in order.
  *
  * @example Write to any WritableStream
  * ```ts
@@ -176,7 +180,7 @@ export let drainPendingSync: (
  */
 export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   static {
-    drainPendingSync = (sink, write) => sink.#drainSync(write);
+    drainPendingSync = (sink, write, finish) => sink.#drainSync(write, finish);
   }
 
   readonly #maxLineBytes: number;
@@ -189,6 +193,8 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   /** The batch being filled: its lines and their number. */
   #open = "";
   #openCount = 0;
+  readonly #useTimer = runtime() !== "other";
+  #sealPending = false;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** Sealed batches not yet handed to the destination, oldest first. */
   #head: Batch | undefined = undefined;
@@ -459,18 +465,28 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     }
   }
 
-  /** Seals the batch being filled on the next turn of the event loop. */
+  /**
+   * Seals the batch being filled soon: on the next turn of the event loop
+   * where there is a process (more lines share a batch), or at the end of the
+   * current job on workerd and in browsers, where a request's timers may be
+   * cancelled when it ends.
+   */
   #schedule(): void {
-    if (this.#timer !== undefined) return;
-    try {
-      this.#timer = setTimeout(this.#onTimer, 0);
-    } catch {
-      // Some hosts forbid timers in places (workerd at global scope).
-      queueMicrotask(() => this.#seal());
+    if (this.#sealPending) return;
+    this.#sealPending = true;
+    if (this.#useTimer) {
+      try {
+        this.#timer = setTimeout(this.#onTimer, 0);
+        return;
+      } catch {
+        // Timers are forbidden here; a microtask will do.
+      }
     }
+    queueMicrotask(this.#onTimer);
   }
 
   #onTimer = (): void => {
+    this.#sealPending = false;
     this.#timer = undefined;
     this.#seal();
   };
@@ -598,6 +614,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
+      this.#sealPending = false;
     }
     this.#seal();
     await this.#queue.close();
@@ -619,7 +636,14 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     }
   }
 
-  #drainSync(write: (bytes: Uint8Array) => void): void {
+  #drainSync(write: (bytes: Uint8Array) => void, finish?: () => void): void {
+    try {
+      finish?.();
+    } catch (error) {
+      this.#report(
+        error instanceof Error ? error : new Error(describe(error)),
+      );
+    }
     this.#seal();
     for (let batch = this.#head; batch !== undefined; batch = batch.next) {
       batch.handed = true;

@@ -1,7 +1,7 @@
 // Internal: runs synchronous callbacks when the process exits, also through
 // process.exit() or Deno.exit(). One listener serves every sink.
 
-import { nodeProcess, runtime } from "./_runtime.ts";
+import { nodeProcess, runtime } from "../_runtime.ts";
 
 const callbacks = new Set<() => void>();
 let installed = false;
@@ -14,6 +14,7 @@ let installed = false;
  * @returns A function that cancels the callback.
  */
 export function onExit(callback: () => void): () => void {
+  if (runtime() === "other") return () => {};
   if (!installed) install();
   callbacks.add(callback);
   return () => void callbacks.delete(callback);

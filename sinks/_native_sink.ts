@@ -16,6 +16,11 @@ export interface NativeTarget {
   write(bytes: Uint8Array): void | Promise<void>;
   /** Writes one batch synchronously; used when the process exits. */
   writeSync(bytes: Uint8Array): void;
+  /**
+   * At exit, before the queued batches: completes synchronously a `write`
+   * still under way, for targets whose writes can be partial.
+   */
+  finishSync?(): void;
   /** Releases the destination. Must not throw. */
   close(): void;
 }
@@ -46,6 +51,8 @@ export function nativeSink(
     ...options,
     preventClose: false,
   });
-  cancelDrain = onExit(() => drainPendingSync(sink, target.writeSync));
+  cancelDrain = onExit(() =>
+    drainPendingSync(sink, target.writeSync, target.finishSync)
+  );
   return sink;
 }

@@ -3,7 +3,7 @@ import type {
   JsonLinesAuditSink,
 } from "../json_lines_audit_sink.ts";
 import { nativeSink, type NativeTarget } from "./_native_sink.ts";
-import { nodeFs, runtime } from "./_runtime.ts";
+import { nodeFs, runtime } from "../_runtime.ts";
 
 /**
  * Opens `path` for appending (creating it with mode `0o600`, owner read and
@@ -55,7 +55,7 @@ export async function fileAuditSink(
 async function openForAppend(path: string | URL): Promise<NativeTarget> {
   const shown = JSON.stringify(String(path));
   const rt = runtime();
-  const fs = rt === "deno" ? undefined : nodeFs();
+  const fs = rt === "node" || rt === "bun" ? nodeFs() : undefined;
   if (rt !== "deno" && fs === undefined) {
     throw new Error(
       `calltrail: fileAuditSink(${shown}) needs a file system (Deno, Bun or Node), and this runtime has none. Use consoleAuditSink() or a JsonLinesAuditSink over a WritableStream instead.`,

@@ -1,7 +1,12 @@
 // Internal: which runtime runs us, read at call time (never at module load),
 // and typed views of the few Node APIs the native sinks use.
 
-/** The runtimes with a native path. */
+/**
+ * The runtimes with a native path, or `"other"`: workerd and browsers, where
+ * there is no process to exit and no file system or stdio of our own. workerd
+ * counts as `"other"` also with `nodejs_compat`, whose `process` and `node:fs`
+ * are request-scoped stand-ins.
+ */
 export type Runtime = "deno" | "bun" | "node" | "other";
 
 /** The part of `node:fs` the file sink uses. */
@@ -12,6 +17,7 @@ export interface NodeFs {
     mode: number,
     callback: (error: Error | null, fd: number) => void,
   ): void;
+  /** Writes what it can; on a full non-blocking pipe throws `EAGAIN`. */
   writeSync(
     fd: number,
     buffer: Uint8Array,
@@ -40,7 +46,9 @@ export function runtime(): Runtime {
   const g = globalThis as {
     Deno?: { version?: { deno?: unknown } };
     Bun?: unknown;
+    navigator?: { userAgent?: unknown };
   };
+  if (g.navigator?.userAgent === "Cloudflare-Workers") return "other";
   if (typeof g.Deno?.version?.deno === "string") return "deno";
   if (g.Bun !== undefined) return "bun";
   return nodeProcess() === undefined ? "other" : "node";
