@@ -1,0 +1,628 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  type AuditSinkStats,
+  type CallEvent,
+  JsonLinesAuditSink,
+  MemoryAuditSink,
+  parseCallEvent,
+  serializeCallEvent,
+} from "../mod.ts";
+import { collector, sampleEvent, tick } from "./_helpers.ts";
+
+/** A destination whose writes wait until the test settles them. */
+function gated() {
+  const pending: {
+    chunk: Uint8Array;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  const written: Uint8Array[] = [];
+  const decoder = new TextDecoder();
+  const stream = new WritableStream<Uint8Array>({
+    write: (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        pending.push({
+          chunk,
+          resolve: () => {
+            written.push(chunk);
+            resolve();
+          },
+          reject,
+        });
+      }),
+  });
+  return {
+    stream,
+    pending,
+    /** Settles the oldest pending write, then lets the sink react. */
+    async release(): Promise<void> {
+      while (pending.length === 0) await tick(1);
+      pending.shift()!.resolve();
+      await tick(1);
+    },
+    /** Settles every write, as they come, until `promise` settles. */
+    async releaseUntil(promise: Promise<unknown>): Promise<void> {
+      let settled = false;
+      promise.then(() => settled = true, () => settled = true);
+      while (!settled) {
+        pending.shift()?.resolve();
+        await tick(1);
+      }
+      await promise;
+    },
+    lines: () =>
+      written.map((c) => decoder.decode(c)).join("").split("\n").filter(
+        Boolean,
+      ),
+  };
+}
+
+const event = (i: number): CallEvent =>
+  sampleEvent({ call_id: `call-${String(i).padStart(6, "0")}` });
+
+function assertBalanced(stats: AuditSinkStats): void {
+  assert.equal(
+    stats.accepted,
+    stats.written + stats.failed + stats.queued,
+    JSON.stringify(stats),
+  );
+}
+
+const silent = { onError: () => {} };
+
+describe("JsonLinesAuditSink", () => {
+  test("writes each accepted event as one line, in order", async () => {
+    const out = collector();
+    const sink = new JsonLinesAuditSink(out.stream);
+    for (let i = 0; i < 1000; i++) sink.onCall(event(i));
+    await sink.close();
+    const lines = out.lines();
+    assert.equal(lines.length, 1000);
+    lines.forEach((line, i) => {
+      assert.equal(line, serializeCallEvent(event(i)));
+      assert.deepEqual(parseCallEvent(line), event(i));
+    });
+    assert.ok(out.text().endsWith("\n"));
+    assert.deepEqual(sink.stats(), {
+      accepted: 1000,
+      written: 1000,
+      dropped: 0,
+      failed: 0,
+      invalid: 0,
+      queued: 0,
+    });
+    assert.equal(sink.drops(), 0);
+    assert.equal(out.closed(), true);
+  });
+
+  test("writes lines in batches of whole lines, not one chunk per event", async () => {
+    const out = collector();
+    const sink = new JsonLinesAuditSink(out.stream, { capacity: 10_000 });
+    for (let i = 0; i < 5000; i++) sink.onCall(event(i));
+    await sink.close();
+    assert.ok(out.chunks.length < 100, `${out.chunks.length} chunks`);
+    const decoder = new TextDecoder();
+    for (const chunk of out.chunks) {
+      assert.ok(decoder.decode(chunk).endsWith("\n"), "a chunk ends a line");
+    }
+    assert.equal(out.lines().length, 5000);
+  });
+
+  test("writes the event as it was when onCall was called", async () => {
+    const out = collector();
+    const sink = new JsonLinesAuditSink(out.stream);
+    const reused = sampleEvent();
+    const expected: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      reused.call_id = `reused-${i}`;
+      reused.granted_capabilities.push(`cap-${i}`);
+      expected.push(serializeCallEvent(reused));
+      sink.onCall(reused);
+    }
+    reused.tool_id = "changed later";
+    await sink.close();
+    assert.deepEqual(out.lines(), expected);
+  });
+
+  test("never touches the destination inside onCall", () => {
+    let writes = 0;
+    const sink = new JsonLinesAuditSink(
+      new WritableStream({ write: () => void writes++ }),
+      { capacity: 4 },
+    );
+    for (let i = 0; i < 100; i++) sink.onCall(event(i));
+    assert.equal(writes, 0);
+  });
+
+  describe("when the queue is full", () => {
+    test("drops and counts, holding at most capacity events", async () => {
+      const dest = gated();
+      const sink = new JsonLinesAuditSink(dest.stream, { capacity: 8 });
+      for (let i = 0; i < 20; i++) {
+        sink.onCall(event(i));
+        const stats = sink.stats();
+        assertBalanced(stats);
+        assert.ok(stats.queued <= 8);
+      }
+      assert.deepEqual(sink.stats(), {
+        accepted: 8,
+        written: 0,
+        dropped: 12,
+        failed: 0,
+        invalid: 0,
+        queued: 8,
+      });
+      assert.equal(sink.drops(), 12);
+      await dest.release();
+      assert.equal(sink.stats().written, 8);
+      sink.onCall(event(99));
+      assert.equal(sink.stats().accepted, 9, "room again after the write");
+      await dest.releaseUntil(sink.close());
+      assert.deepEqual(dest.lines(), [
+        ...Array.from({ length: 8 }, (_, i) => serializeCallEvent(event(i))),
+        serializeCallEvent(event(99)),
+      ]);
+    });
+
+    test("hands overflow to the fallback, which keeps it", async () => {
+      const dest = gated();
+      const fallback = new MemoryAuditSink();
+      const sink = new JsonLinesAuditSink(dest.stream, {
+        capacity: 2,
+        fallback,
+      });
+      for (let i = 0; i < 5; i++) sink.onCall(event(i));
+      assert.deepEqual(
+        fallback.events.map((e) => e.call_id),
+        ["call-000002", "call-000003", "call-000004"],
+      );
+      assert.equal(sink.stats().dropped, 3, "the queue did not take them");
+      assert.equal(sink.drops(), 0, "but none was lost");
+      await dest.releaseUntil(sink.close());
+    });
+
+    test("counts the fallback's own drops as lost", () => {
+      const fallback = new MemoryAuditSink({ capacity: 1 });
+      const sink = new JsonLinesAuditSink(gated().stream, {
+        capacity: 1,
+        fallback,
+      });
+      for (let i = 0; i < 4; i++) sink.onCall(event(i));
+      assert.equal(fallback.events.length, 1);
+      assert.equal(sink.drops(), 2);
+    });
+
+    test("send waits for room and keeps the order of acceptance", async () => {
+      const dest = gated();
+      const sink = new JsonLinesAuditSink(dest.stream, { capacity: 2 });
+      const sends = Array.from({ length: 7 }, (_, i) => sink.send(event(i)));
+      assert.equal(sink.stats().accepted, 2);
+      sink.onCall(event(100)); // no cutting in line while sends wait
+      assert.equal(sink.stats().dropped, 1);
+      while (sink.stats().accepted < 7) await dest.release();
+      await Promise.all(sends);
+      await dest.releaseUntil(sink.close());
+      assert.deepEqual(
+        dest.lines().map((line) => JSON.parse(line).call_id),
+        Array.from({ length: 7 }, (_, i) => event(i).call_id),
+      );
+      assert.equal(sink.drops(), 1);
+    });
+
+    test("send rejects with the signal's reason when it aborts", async () => {
+      const dest = gated();
+      const sink = new JsonLinesAuditSink(dest.stream, { capacity: 1 });
+      sink.onCall(event(0));
+      const controller = new AbortController();
+      const waiting = sink.send(event(1), { signal: controller.signal });
+      const reason = new Error("caller gave up");
+      controller.abort(reason);
+      await assert.rejects(waiting, (error) => error === reason);
+      assert.equal(sink.stats().dropped, 1);
+      await assert.rejects(
+        sink.send(event(2), { signal: AbortSignal.abort() }),
+        { name: "AbortError" },
+      );
+      assert.equal(sink.stats().dropped, 2);
+      await dest.release();
+      assert.equal(sink.stats().accepted, 1, "the aborted sends never entered");
+      await sink.close();
+    });
+
+    test("close rejects the sends still waiting, counting them dropped", async () => {
+      const dest = gated();
+      const sink = new JsonLinesAuditSink(dest.stream, { capacity: 1 });
+      await sink.send(event(0));
+      const waiting = [sink.send(event(1)), sink.send(event(2))];
+      const closing = sink.close();
+      for (const send of waiting) {
+        await assert.rejects(send, /closed/);
+      }
+      await dest.release();
+      await closing;
+      assert.deepEqual(sink.stats(), {
+        accepted: 1,
+        written: 1,
+        dropped: 2,
+        failed: 0,
+        invalid: 0,
+        queued: 0,
+      });
+    });
+  });
+
+  describe("send", () => {
+    test("accepts at once when there is room", async () => {
+      const out = collector();
+      const sink = new JsonLinesAuditSink(out.stream);
+      await sink.send(event(1));
+      assert.equal(sink.stats().accepted, 1);
+      await sink.close();
+      assert.equal(out.lines().length, 1);
+    });
+
+    test("rejects an invalid event and counts it invalid", async () => {
+      const errors: Error[] = [];
+      const sink = new JsonLinesAuditSink(collector().stream, {
+        onError: (error) => void errors.push(error),
+      });
+      await assert.rejects(
+        sink.send(sampleEvent({ duration_ms: NaN })),
+        /"duration_ms"/,
+      );
+      assert.equal(sink.stats().invalid, 1);
+      assert.equal(errors.length, 1);
+      await sink.close();
+    });
+
+    test("rejects after close and counts the event dropped", async () => {
+      const sink = new JsonLinesAuditSink(collector().stream);
+      await sink.close();
+      await assert.rejects(sink.send(event(1)), /close\(\) was called/);
+      assert.equal(sink.stats().dropped, 1);
+      assert.equal(sink.drops(), 1);
+    });
+  });
+
+  describe("invalid events", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const cyclicOutcome: Record<string, unknown> = { ...sampleEvent() };
+    cyclicOutcome.outcome = cyclicOutcome;
+    const throwing = sampleEvent();
+    Object.defineProperty(throwing, "tool_id", {
+      get() {
+        throw new Error("getter exploded");
+      },
+    });
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const cases: [string, unknown][] = [
+      ["null", null],
+      ["undefined", undefined],
+      ["a number", 42],
+      ["a string", "event"],
+      ["a symbol", Symbol("event")],
+      ["a function", () => {}],
+      ["an empty object", {}],
+      ["an array", [sampleEvent()]],
+      ["a missing field", { ...sampleEvent(), tier: undefined }],
+      ["a BigInt", sampleEvent({ duration_ms: 10n as never })],
+      ["NaN", sampleEvent({ duration_ms: NaN })],
+      ["Infinity", sampleEvent({ duration_ms: Infinity })],
+      ["a cycle", cyclic],
+      ["a cycle through outcome", cyclicOutcome],
+      ["a getter that throws", throwing],
+      ["a revoked proxy", revoked.proxy],
+      [
+        "a proxy that throws",
+        new Proxy(sampleEvent(), {
+          get() {
+            throw new RangeError("trap");
+          },
+        }),
+      ],
+    ];
+    for (const [name, value] of cases) {
+      test(`${name} is counted invalid, reported, and never thrown`, async () => {
+        const errors: Error[] = [];
+        const out = collector();
+        const sink = new JsonLinesAuditSink(out.stream, {
+          onError: (error) => void errors.push(error),
+        });
+        sink.onCall(value as CallEvent);
+        assert.equal(sink.stats().invalid, 1);
+        assert.equal(sink.stats().accepted, 0);
+        assert.equal(errors.length, 1);
+        assert.ok(errors[0] instanceof Error);
+        assert.match(errors[0].message, /^calltrail: /);
+        await sink.close();
+        assert.equal(out.text(), "");
+      });
+    }
+
+    test("the error names the field", () => {
+      const errors: Error[] = [];
+      const sink = new JsonLinesAuditSink(collector().stream, {
+        onError: (error) => void errors.push(error),
+      });
+      sink.onCall(sampleEvent({ duration_ms: 10n as never }));
+      sink.onCall({ ...sampleEvent(), tier: undefined } as never);
+      sink.onCall(throwing);
+      assert.match(errors[0].message, /"duration_ms".*BigInt/);
+      assert.match(errors[1].message, /"tier"/);
+      assert.match(errors[2].message, /getter exploded/);
+    });
+
+    test("a line above maxLineBytes, counted in UTF-8 bytes, is invalid", async () => {
+      const errors: Error[] = [];
+      const out = collector();
+      const base = serializeCallEvent(
+        sampleEvent({ outcome: { kind: "invalid_args", message: "" } }),
+      ).length;
+      const sink = new JsonLinesAuditSink(out.stream, {
+        maxLineBytes: base + 4,
+        onError: (error) => void errors.push(error),
+      });
+      const withMessage = (message: string) =>
+        sampleEvent({ outcome: { kind: "invalid_args", message } });
+      sink.onCall(withMessage("abcd")); // exactly the limit
+      sink.onCall(withMessage("ab€")); // 2 + 3 bytes: one above
+      sink.onCall(withMessage("😀")); // 4 bytes
+      await sink.close();
+      assert.equal(sink.stats().accepted, 2);
+      assert.equal(sink.stats().invalid, 1);
+      assert.ok(errors[0] instanceof RangeError);
+      assert.match(errors[0].message, /maxLineBytes/);
+      assert.equal(out.lines().length, 2);
+    });
+
+    test("the default limit is 1 MiB", async () => {
+      const sink = new JsonLinesAuditSink(collector().stream, silent);
+      const mib = "x".repeat(1024 * 1024);
+      sink.onCall(
+        sampleEvent({ outcome: { kind: "invalid_args", message: mib } }),
+      );
+      sink.onCall(
+        sampleEvent({
+          outcome: { kind: "invalid_args", message: mib.slice(0, 1000) },
+        }),
+      );
+      await sink.close();
+      assert.equal(sink.stats().invalid, 1);
+      assert.equal(sink.stats().written, 1);
+    });
+
+    test("an onError that throws does not escape", () => {
+      const sink = new JsonLinesAuditSink(collector().stream, {
+        onError: () => {
+          throw new Error("bad handler");
+        },
+      });
+      sink.onCall(null as never);
+      assert.equal(sink.stats().invalid, 1);
+    });
+
+    test("the default onError writes at most one line a second", async () => {
+      const original = console.error;
+      const lines: unknown[] = [];
+      console.error = (...args: unknown[]) => void lines.push(args);
+      try {
+        const sink = new JsonLinesAuditSink(collector().stream);
+        for (let i = 0; i < 100; i++) sink.onCall(null as never);
+        await sink.close();
+      } finally {
+        console.error = original;
+      }
+      assert.equal(lines.length, 1);
+      assert.match(String((lines[0] as unknown[])[0]), /calltrail: .*null/);
+    });
+  });
+
+  describe("flush", () => {
+    test("resolves once the accepted events' writes resolved", async () => {
+      const dest = gated();
+      const sink = new JsonLinesAuditSink(dest.stream);
+      for (let i = 0; i < 3; i++) sink.onCall(event(i));
+      let flushed = false;
+      const flushing = sink.flush().then(() => void (flushed = true));
+      await tick();
+      assert.equal(flushed, false, "the write is still pending");
+      await dest.release();
+      await flushing;
+      assert.equal(dest.lines().length, 3);
+      assert.equal(sink.stats().written, 3);
+      await sink.close();
+    });
+
+    test("resolves at once when nothing is queued", async () => {
+      const sink = new JsonLinesAuditSink(collector().stream);
+      await sink.flush();
+      assert.equal(sink.stats().accepted, 0);
+    });
+  });
+
+  describe("close", () => {
+    test("is idempotent and closes the destination once", async () => {
+      let closes = 0;
+      const sink = new JsonLinesAuditSink(
+        new WritableStream({ close: () => void closes++ }),
+      );
+      sink.onCall(event(1));
+      const first = sink.close();
+      assert.equal(sink.close(), first);
+      await first;
+      await sink.close();
+      assert.equal(closes, 1);
+      assert.equal(sink.stats().queued, 0);
+    });
+
+    test("drops and counts what comes after, without the fallback", async () => {
+      const fallback = new MemoryAuditSink();
+      const sink = new JsonLinesAuditSink(collector().stream, { fallback });
+      const closing = sink.close();
+      sink.onCall(event(1));
+      await closing;
+      sink.onCall(event(2));
+      assert.equal(sink.stats().dropped, 2);
+      assert.equal(sink.drops(), 2);
+      assert.equal(fallback.events.length, 0);
+    });
+
+    test("with preventClose, leaves the destination open and unlocked", async () => {
+      const out = collector();
+      const sink = new JsonLinesAuditSink(out.stream, { preventClose: true });
+      sink.onCall(event(1));
+      await sink.close();
+      assert.equal(out.closed(), false);
+      assert.equal(out.stream.locked, false);
+      const writer = out.stream.getWriter();
+      await writer.write(new TextEncoder().encode("after\n"));
+      assert.deepEqual(out.lines(), [serializeCallEvent(event(1)), "after"]);
+    });
+
+    test("Symbol.asyncDispose (await using) closes the sink", async () => {
+      const out = collector();
+      const sink = new JsonLinesAuditSink(out.stream);
+      sink.onCall(event(1));
+      // What `await using` calls; the syntax itself needs Node 24.
+      await sink[Symbol.asyncDispose]();
+      assert.equal(out.closed(), true);
+      assert.equal(out.lines().length, 1);
+      assert.equal(sink.close(), sink.close());
+    });
+
+    test("a failing close of the destination is reported, not thrown", async () => {
+      const errors: Error[] = [];
+      const sink = new JsonLinesAuditSink(
+        new WritableStream({
+          close() {
+            throw new Error("close exploded");
+          },
+        }),
+        { onError: (error) => void errors.push(error) },
+      );
+      await sink.close();
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /close exploded/);
+    });
+  });
+
+  describe("a failing destination", () => {
+    test("counts the batch failed, reports it, and takes no more events", async () => {
+      const errors: Error[] = [];
+      const sink = new JsonLinesAuditSink(
+        new WritableStream({
+          write() {
+            throw new Error("disk on fire");
+          },
+        }),
+        { onError: (error) => void errors.push(error) },
+      );
+      for (let i = 0; i < 5; i++) sink.onCall(event(i));
+      await sink.flush();
+      assert.deepEqual(sink.stats(), {
+        accepted: 5,
+        written: 0,
+        dropped: 0,
+        failed: 5,
+        invalid: 0,
+        queued: 0,
+      });
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /disk on fire/);
+      assert.match(errors[0].message, /5 events/);
+      sink.onCall(event(6));
+      await assert.rejects(sink.send(event(7)), /destination failed/);
+      assert.equal(sink.stats().dropped, 2);
+      await sink.close();
+      assertBalanced(sink.stats());
+    });
+
+    test("hands later events to the fallback", async () => {
+      const fallback = new MemoryAuditSink();
+      const sink = new JsonLinesAuditSink(
+        new WritableStream({
+          write() {
+            throw new Error("gone");
+          },
+        }),
+        { fallback, ...silent },
+      );
+      sink.onCall(event(1));
+      await sink.flush();
+      sink.onCall(event(2));
+      assert.deepEqual(fallback.events.map((e) => e.call_id), [
+        event(2).call_id,
+      ]);
+      assert.equal(sink.drops(), 0);
+      await sink.close();
+    });
+
+    test("fails queued batches and rejects waiting sends", async () => {
+      const dest = gated();
+      const sink = new JsonLinesAuditSink(dest.stream, {
+        capacity: 2,
+        ...silent,
+      });
+      sink.onCall(event(0));
+      sink.onCall(event(1));
+      const waiting = sink.send(event(2));
+      while (dest.pending.length === 0) await tick(1);
+      dest.pending.shift()!.reject(new Error("broken pipe"));
+      await assert.rejects(waiting, /broken pipe/);
+      await sink.close();
+      assert.deepEqual(sink.stats(), {
+        accepted: 2,
+        written: 0,
+        dropped: 1,
+        failed: 2,
+        invalid: 0,
+        queued: 0,
+      });
+    });
+  });
+
+  describe("construction", () => {
+    for (const capacity of [0, -1, 1.5, NaN, "8", 2 ** 53]) {
+      test(`rejects capacity ${String(capacity)}, naming the option`, () => {
+        assert.throws(
+          () =>
+            new JsonLinesAuditSink(new WritableStream(), {
+              capacity: capacity as number,
+            }),
+          (error: Error) =>
+            error instanceof RangeError && /capacity/.test(error.message),
+        );
+      });
+    }
+
+    test("rejects a bad maxLineBytes", () => {
+      assert.throws(
+        () => new JsonLinesAuditSink(new WritableStream(), { maxLineBytes: 0 }),
+        /maxLineBytes/,
+      );
+    });
+
+    test("rejects a locked stream and what is not a stream", () => {
+      const stream = new WritableStream();
+      stream.getWriter();
+      assert.throws(() => new JsonLinesAuditSink(stream), /locked/);
+      assert.throws(
+        () => new JsonLinesAuditSink({} as never),
+        /WritableStream/,
+      );
+    });
+
+    test("rejects a fallback that is not a sink", () => {
+      assert.throws(
+        () =>
+          new JsonLinesAuditSink(new WritableStream(), {
+            fallback: {} as never,
+          }),
+        /fallback/,
+      );
+    });
+  });
+});

@@ -1,0 +1,508 @@
+// fileAuditSink on real files in a temporary directory, and in child
+// processes that exit without close().
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type CallEvent,
+  fileAuditSink,
+  type JsonLinesAuditSink,
+  serializeCallEvent,
+} from "../../mod.ts";
+import { runChild, runtime, tempDir } from "../_helpers.ts";
+import {
+  assertEventLines,
+  invalidInputs,
+  makeEvent,
+  makeEvents,
+} from "./children/events.ts";
+
+const CHILD = join(import.meta.dirname!, "children", "file_exit_child.ts");
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await tempDir();
+  try {
+    await fn(dir.path);
+  } finally {
+    await dir[Symbol.asyncDispose]();
+  }
+}
+
+/** The stats of a sink that wrote `n` events and nothing else. */
+function allWritten(n: number) {
+  return {
+    accepted: n,
+    written: n,
+    dropped: 0,
+    failed: 0,
+    invalid: 0,
+    queued: 0,
+  };
+}
+
+/**
+ * How many of this process's file descriptors point at `path`, or
+ * `undefined` where /proc/self/fd does not exist (not Linux).
+ */
+function openDescriptors(path: string): number | undefined {
+  if (!existsSync("/proc/self/fd")) return undefined;
+  let count = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count++;
+    } catch {
+      // Closed while we looked (the directory's own descriptor).
+    }
+  }
+  return count;
+}
+
+describe("fileAuditSink", () => {
+  test("creates the file with mode 0o600, before any event", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const sink = await fileAuditSink(path);
+      try {
+        const info = await stat(path);
+        assert.ok(info.isFile());
+        assert.equal(info.size, 0);
+        assert.equal(
+          info.mode & 0o777,
+          0o600,
+          `mode is 0o${(info.mode & 0o777).toString(8)}`,
+        );
+      } finally {
+        await sink.close();
+      }
+      assert.equal((await stat(path)).mode & 0o777, 0o600);
+    });
+  });
+
+  test("appends to an existing file without truncating it", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const before = [makeEvent(100), makeEvent(101)];
+      await writeFile(
+        path,
+        before.map((event) => serializeCallEvent(event) + "\n").join(""),
+      );
+
+      const first = await fileAuditSink(path);
+      for (const event of makeEvents(3)) first.onCall(event);
+      await first.close();
+      assertEventLines(
+        await readFile(path, "utf8"),
+        [...before, ...makeEvents(3)],
+      );
+
+      // A second sink on the same file appends after the first one's lines.
+      const second = await fileAuditSink(path);
+      second.onCall(makeEvent(3));
+      await second.close();
+      assertEventLines(
+        await readFile(path, "utf8"),
+        [...before, ...makeEvents(4)],
+      );
+      assert.deepEqual(second.stats(), allWritten(1));
+    });
+  });
+
+  test("writes 10,000 events: one whole line each, in order, equal to the event", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const n = 10_000;
+      const events = makeEvents(n);
+      // All six outcome kinds and every optional key are among them.
+      assert.equal(new Set(events.map((event) => event.outcome.kind)).size, 6);
+      assert.ok(events.some((event) => event.caller_id !== undefined));
+      assert.ok(events.some((event) => event.cursor_page !== undefined));
+      assert.ok(
+        events.some((event) => event.capability_provenance !== undefined),
+      );
+
+      const errors: Error[] = [];
+      const sink = await fileAuditSink(path, {
+        capacity: n,
+        onError: (error) => void errors.push(error),
+      });
+      for (const event of events) sink.onCall(event);
+      assert.equal(sink.stats().accepted, n);
+      await sink.close();
+
+      assertEventLines(await readFile(path, "utf8"), events, path);
+      assert.deepEqual(sink.stats(), allWritten(n));
+      assert.equal(sink.drops(), 0);
+      assert.deepEqual(errors, []);
+    });
+  });
+
+  test("writes lines longer than a batch whole, between short ones", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const events: CallEvent[] = [];
+      for (let i = 0; i < 12; i++) {
+        const event = makeEvent(i);
+        if (i % 3 === 1) {
+          // About 150 000 UTF-16 units, 300 000 UTF-8 bytes: beyond a batch.
+          event.outcome = {
+            kind: "invalid_args",
+            message: `${i}:` + 'é\n"x'.repeat(37_500),
+          };
+        }
+        events.push(event);
+      }
+      const sink = await fileAuditSink(path);
+      for (const event of events) sink.onCall(event);
+      await sink.close();
+      assertEventLines(await readFile(path, "utf8"), events, path);
+      assert.deepEqual(sink.stats(), allWritten(events.length));
+    });
+  });
+
+  test("writes the event as it was at onCall, whatever the caller does to it later", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const sink = await fileAuditSink(path);
+
+      // Mutated in every way after onCall.
+      const mutated = makeEvent(7); // invalid_args, with caller_id
+      sink.onCall(mutated);
+      mutated.tool_id = "ref:changed";
+      mutated.caller_id = "someone-else";
+      mutated.granted_capabilities.push("admin");
+      mutated.duration_ms = 999_999;
+      (mutated.outcome as { message: string }).message = "rewritten";
+      mutated.dry_run = !mutated.dry_run;
+
+      // One object reused for two events, then mutated in place.
+      const reused = makeEvent(0);
+      sink.onCall(reused);
+      Object.assign(reused, makeEvent(1));
+      sink.onCall(reused);
+      reused.granted_capabilities.push("zzz");
+      reused.outcome = { kind: "tool_not_found" };
+      delete reused.caller_id;
+
+      await sink.close();
+      assertEventLines(
+        await readFile(path, "utf8"),
+        [makeEvent(7), makeEvent(0), makeEvent(1)],
+      );
+    });
+  });
+
+  test("writes only the wire keys: an extra property, even a cycle, is left out", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const sink = await fileAuditSink(path);
+      const outcome: Record<string, unknown> = { kind: "success" };
+      outcome.self = outcome;
+      const event = {
+        ...makeEvent(0),
+        outcome,
+        args: { password: "hunter2" },
+      } as unknown as CallEvent;
+      sink.onCall(event);
+      await sink.close();
+      const text = await readFile(path, "utf8");
+      assert.equal(text, serializeCallEvent(makeEvent(0)) + "\n");
+      assert.ok(!text.includes("hunter2"));
+      assert.deepEqual(sink.stats(), allWritten(1));
+    });
+  });
+
+  test("flush() resolves once the lines are in the file", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const sink = await fileAuditSink(path);
+      try {
+        await sink.flush(); // nothing accepted yet
+        assert.equal(await readFile(path, "utf8"), "");
+
+        for (const event of makeEvents(3)) sink.onCall(event);
+        await sink.flush();
+        assertEventLines(await readFile(path, "utf8"), makeEvents(3));
+        assert.deepEqual(sink.stats(), allWritten(3));
+
+        for (const event of makeEvents(2, 3)) sink.onCall(event);
+        await sink.flush();
+        assertEventLines(await readFile(path, "utf8"), makeEvents(5));
+        assert.deepEqual(sink.stats(), allWritten(5));
+      } finally {
+        await sink.close();
+      }
+    });
+  });
+
+  test("onCall after close() drops the event and counts it", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const sink = await fileAuditSink(path);
+      sink.onCall(makeEvent(0));
+      const closing = sink.close();
+      sink.onCall(makeEvent(1)); // after close() started
+      await closing;
+      sink.onCall(makeEvent(2)); // after close() resolved
+      assert.deepEqual(sink.stats(), {
+        accepted: 1,
+        written: 1,
+        dropped: 2,
+        failed: 0,
+        invalid: 0,
+        queued: 0,
+      });
+      assert.equal(sink.drops(), 2);
+      assertEventLines(await readFile(path, "utf8"), [makeEvent(0)]);
+    });
+  });
+
+  test("close() is idempotent and closes the file", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const errors: Error[] = [];
+      const sink = await fileAuditSink(path, {
+        onError: (error) => void errors.push(error),
+      });
+      const open = openDescriptors(path);
+      if (open !== undefined) assert.equal(open, 1, "descriptors while open");
+      sink.onCall(makeEvent(0));
+      await Promise.all([sink.close(), sink.close()]);
+      await sink.close();
+      await sink[Symbol.asyncDispose]();
+      assert.deepEqual(errors, []);
+      assert.deepEqual(sink.stats(), allWritten(1));
+      assertEventLines(await readFile(path, "utf8"), [makeEvent(0)]);
+      if (open !== undefined) {
+        assert.equal(openDescriptors(path), 0, "descriptors after close()");
+      }
+    });
+  });
+
+  test("[Symbol.asyncDispose]() closes the sink", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const sink = await fileAuditSink(path);
+      for (const event of makeEvents(2)) sink.onCall(event);
+      await sink[Symbol.asyncDispose]();
+      assertEventLines(await readFile(path, "utf8"), makeEvents(2));
+      sink.onCall(makeEvent(2));
+      assert.deepEqual(sink.stats(), { ...allWritten(2), dropped: 1 });
+      await sink.close();
+    });
+  });
+
+  test("await using closes the sink at the end of the block", async (t) => {
+    let writeInAwaitUsingBlock: (
+      path: string,
+      events: readonly CallEvent[],
+    ) => Promise<JsonLinesAuditSink>;
+    try {
+      ({ writeInAwaitUsingBlock } = await import(
+        "./children/await_using.ts"
+      ));
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      t.skip(`this runtime has no \`await using\` syntax (${error.message})`);
+      return;
+    }
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const sink = await writeInAwaitUsingBlock(path, makeEvents(3));
+      // Disposed at the end of the block: the lines are in the file.
+      assertEventLines(await readFile(path, "utf8"), makeEvents(3));
+      assert.deepEqual(sink.stats(), allWritten(3));
+      sink.onCall(makeEvent(3));
+      assert.equal(sink.stats().dropped, 1);
+    });
+  });
+
+  test("send() accepts without loss, and rejects after close()", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const n = 200;
+      const sink = await fileAuditSink(path, { capacity: 4 });
+      for (const event of makeEvents(n)) {
+        const sent = sink.send(event);
+        assert.ok(sent instanceof Promise);
+        await sent;
+      }
+      await sink.flush();
+      assertEventLines(await readFile(path, "utf8"), makeEvents(n));
+      await sink.close();
+      await assert.rejects(
+        () => sink.send(makeEvent(n)),
+        (error: unknown) =>
+          error instanceof Error && /close/.test(error.message),
+      );
+      assert.deepEqual(sink.stats(), { ...allWritten(n), dropped: 1 });
+      assertEventLines(await readFile(path, "utf8"), makeEvents(n));
+    });
+  });
+
+  test("rejects, naming the path, when the directory does not exist", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "no", "such", "dir", "audit.jsonl");
+      await assert.rejects(
+        () => fileAuditSink(path),
+        (error: unknown) => {
+          assert.ok(error instanceof Error, `not an Error: ${error}`);
+          assert.ok(
+            error.message.includes(path),
+            `message does not name ${path}: ${error.message}`,
+          );
+          return true;
+        },
+      );
+      assert.equal(existsSync(join(dir, "no")), false);
+    });
+  });
+
+  test("a destination that fails (/dev/full): batch counted as failed, onError told with the path, close() settles", async (t) => {
+    if (!existsSync("/dev/full")) {
+      t.skip("no /dev/full on this system");
+      return;
+    }
+    const errors: Error[] = [];
+    const sink = await fileAuditSink("/dev/full", {
+      onError: (error) => void errors.push(error),
+    });
+    for (const event of makeEvents(3)) sink.onCall(event);
+    await sink.flush();
+    assert.deepEqual(sink.stats(), {
+      accepted: 3,
+      written: 0,
+      dropped: 0,
+      failed: 3,
+      invalid: 0,
+      queued: 0,
+    });
+    assert.ok(errors.length >= 1, "onError was not called");
+    assert.ok(errors[0] instanceof Error);
+    assert.ok(
+      errors[0].message.includes("/dev/full"),
+      `onError's error does not name the path: ${errors[0].message}`,
+    );
+
+    // The sink takes no more events; onCall still never throws.
+    sink.onCall(makeEvent(3));
+    const stats = sink.stats();
+    assert.equal(stats.accepted + stats.dropped + stats.invalid, 4);
+    assert.equal(stats.accepted, stats.written + stats.failed + stats.queued);
+
+    await sink.close();
+    assert.equal(sink.stats().queued, 0);
+    assert.equal(sink.stats().written, 0);
+    const open = openDescriptors("/dev/full");
+    if (open !== undefined) assert.equal(open, 0, "/dev/full left open");
+  });
+
+  test("invalid input: onCall never throws, counts it as invalid, reports it, writes no line", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const inputs = invalidInputs();
+      const errors: unknown[] = [];
+      const sink = await fileAuditSink(path, {
+        onError: (error) => void errors.push(error),
+      });
+      sink.onCall(makeEvent(0));
+      for (const input of inputs) {
+        let returned: unknown = "not called";
+        assert.doesNotThrow(
+          () => void (returned = sink.onCall(input.value as CallEvent)),
+          input.name,
+        );
+        assert.equal(returned, undefined, input.name);
+      }
+      sink.onCall(makeEvent(1));
+      const stats = sink.stats();
+      assert.equal(stats.accepted, 2);
+      assert.equal(stats.invalid, inputs.length);
+      assert.equal(stats.dropped, 0);
+      assert.equal(stats.accepted, stats.written + stats.failed + stats.queued);
+      assert.equal(errors.length, inputs.length);
+      inputs.forEach((input, i) => {
+        const error = errors[i];
+        assert.ok(error instanceof Error, `${input.name}: not an Error`);
+        assert.match(error.message, input.message, input.name);
+      });
+      await sink.close();
+      assertEventLines(await readFile(path, "utf8"), makeEvents(2));
+      assert.deepEqual(sink.stats(), {
+        ...allWritten(2),
+        invalid: inputs.length,
+      });
+    });
+  });
+
+  test("invalid input: send() rejects with an error naming the field and counts it as invalid", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const inputs = invalidInputs();
+      const errors: unknown[] = [];
+      const sink = await fileAuditSink(path, {
+        onError: (error) => void errors.push(error),
+      });
+      for (const input of inputs) {
+        await assert.rejects(
+          () => sink.send(input.value as CallEvent),
+          (error: unknown) => {
+            assert.ok(error instanceof Error, `${input.name}: not an Error`);
+            assert.match(error.message, input.message, input.name);
+            return true;
+          },
+        );
+      }
+      await sink.send(makeEvent(0));
+      await sink.close();
+      assert.equal(errors.length, inputs.length);
+      assert.deepEqual(sink.stats(), {
+        ...allWritten(1),
+        invalid: inputs.length,
+      });
+      assertEventLines(await readFile(path, "utf8"), [makeEvent(0)]);
+    });
+  });
+});
+
+describe("fileAuditSink when the process exits without close()", () => {
+  /** Runs the child in `mode` and asserts the file has events 0 to n-1. */
+  async function exitCase(mode: string, n: number): Promise<void> {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      const result = await runChild(CHILD, [path, String(n), mode]);
+      assert.equal(
+        result.code,
+        0,
+        `child (${runtime}, ${mode}) exited with ${result.code}/${result.signal}: ${result.stderr}`,
+      );
+      assertEventLines(
+        await readFile(path, "utf8"),
+        makeEvents(n),
+        `${path} (${mode})`,
+      );
+    });
+  }
+
+  test(
+    `the runtime's own exit (${
+      runtime === "deno" ? "Deno.exit" : "process.exit"
+    }(0)) right after 5,000 onCall: every event is in the file`,
+    () => exitCase("exit", 5_000),
+  );
+
+  test("process.exit(0), the Node API on every runtime, right after 5,000 onCall: every event is in the file", () =>
+    exitCase("process-exit", 5_000));
+
+  test("the event loop ends by itself: every event is in the file", () =>
+    exitCase("return", 5_000));
+
+  test("exit from a microtask after awaited send()s: every event is in the file", () =>
+    exitCase("send-microtask", 300));
+
+  test("exit from a timer after awaited send()s: every event is in the file", () =>
+    exitCase("send-timer", 300));
+});
