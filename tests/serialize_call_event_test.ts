@@ -75,9 +75,9 @@ describe("serializeCallEvent", () => {
   });
 
   test("writes a missing secrets_resolved as false, and a missing retry_after_ms as null", () => {
-    const event: Record<string, unknown> = sampleEvent({
-      outcome: { kind: "rate_limited" } as never,
-    });
+    const event: Record<string, unknown> = {
+      ...sampleEvent({ outcome: { kind: "rate_limited" } as never }),
+    };
     delete event.secrets_resolved;
     const line = serializeCallEvent(event as never);
     assert.match(line, /"secrets_resolved":false/);
@@ -257,7 +257,7 @@ describe("serializeCallEvent", () => {
   }
 
   test("ignores properties outside the spec, also cyclic ones", () => {
-    const event: Record<string, unknown> = sampleEvent();
+    const event: Record<string, unknown> = { ...sampleEvent() };
     event.args = { ssn: "123-45-6789" };
     event.self = event;
     (event.outcome as Record<string, unknown>).extra = event;
