@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CallEvent } from "../mod.ts";
+import type { AuditSinkStats, CallEvent } from "../mod.ts";
+import { SPEC_EVENT } from "./_spec_example.ts";
 
 /** The runtime running the tests. */
 export const runtime: "deno" | "bun" | "node" =
@@ -68,21 +69,26 @@ export async function tempDir(): Promise<
   };
 }
 
-/** A valid event like the spec's example, with `overrides` applied. */
+/** The spec's example event, with `overrides` applied. */
 export function sampleEvent(overrides: Partial<CallEvent> = {}): CallEvent {
   return {
-    ts: "2026-05-29T10:00:00.123Z",
-    call_id: "01J000000000000000000000TEST",
-    tool_id: "ref:echo.say",
-    caller_id: "test-client",
-    granted_capabilities: ["read", "write"],
-    duration_ms: 17,
-    outcome: { kind: "success" },
-    tier: "warm",
-    dry_run: false,
-    schema_version: 3,
-    secrets_resolved: false,
+    ...SPEC_EVENT,
+    granted_capabilities: [...SPEC_EVENT.granted_capabilities],
+    outcome: { ...SPEC_EVENT.outcome },
     ...overrides,
+  };
+}
+
+/** A sink's stats: `counts`, and 0 for the counters it leaves out. */
+export function stats(counts: Partial<AuditSinkStats>): AuditSinkStats {
+  return {
+    accepted: 0,
+    written: 0,
+    dropped: 0,
+    failed: 0,
+    invalid: 0,
+    queued: 0,
+    ...counts,
   };
 }
 

@@ -22,7 +22,7 @@ import {
   stderrAuditSink,
   stdoutAuditSink,
 } from "../../mod.ts";
-import { SPEC_EVENT } from "./_spec_line.ts";
+import { SPEC_EVENT } from "../_spec_example.ts";
 
 /** The part of workerd's `ExecutionContext` this worker uses. */
 interface ExecutionContext {

@@ -22,9 +22,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CallEvent, parseCallEvent } from "../../mod.ts";
+import {
+  type AuditSinkStats,
+  type CallEvent,
+  parseCallEvent,
+} from "../../mod.ts";
 import { bundleWorker } from "./_bundle.ts";
-import { SPEC_EVENT, SPEC_LINE } from "./_spec_line.ts";
+import { SPEC_EVENT, SPEC_LINE } from "../_spec_example.ts";
+import { stats } from "../_helpers.ts";
 import {
   COMPATIBILITY_DATE,
   startWorkerd,
@@ -44,14 +49,7 @@ const SLOW = { timeout: 120_000 };
 const POLL_LIMIT_MS = 30_000;
 
 type Json = Record<string, unknown>;
-interface Stats {
-  accepted: number;
-  written: number;
-  dropped: number;
-  failed: number;
-  invalid: number;
-  queued: number;
-}
+type Stats = AuditSinkStats;
 
 let dir: string | undefined;
 
@@ -85,18 +83,6 @@ function parseAll(lines: string[]): CallEvent[] {
 }
 
 /** The full stats object, so every counter is compared. */
-function stats(partial: Partial<Stats>): Stats {
-  return {
-    accepted: 0,
-    written: 0,
-    dropped: 0,
-    failed: 0,
-    invalid: 0,
-    queued: 0,
-    ...partial,
-  };
-}
-
 /** A line of workerd's output that mentions `callId`, once it is there. */
 function lineWith(read: () => string, callId: string): Promise<string> {
   return poll(

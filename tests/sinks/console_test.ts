@@ -3,8 +3,19 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type CallEvent, consoleAuditSink, parseCallEvent } from "../../mod.ts";
-import { invalidInputs, makeEvent, makeEvents } from "./children/events.ts";
+import {
+  type AuditSinkStats,
+  type CallEvent,
+  consoleAuditSink,
+  parseCallEvent,
+} from "../../mod.ts";
+import { stats } from "../_helpers.ts";
+import {
+  callWithEach,
+  invalidInputs,
+  makeEvent,
+  makeEvents,
+} from "./children/events.ts";
 
 const METHODS = ["log", "error", "warn", "info", "debug"] as const;
 type Method = typeof METHODS[number];
@@ -31,18 +42,11 @@ async function capturingConsole(
   }
 }
 
-function allWritten(n: number) {
-  return {
-    accepted: n,
-    written: n,
-    dropped: 0,
-    failed: 0,
-    invalid: 0,
-    queued: 0,
-  };
-}
-
 /** Asserts that `calls` are one call per event, each a single parsing line. */
+/** The stats of a sink that wrote `n` events and nothing else. */
+const written = (n: number): AuditSinkStats =>
+  stats({ accepted: n, written: n });
+
 function assertOneCallPerEvent(
   calls: unknown[][],
   events: readonly CallEvent[],
@@ -73,7 +77,7 @@ describe("consoleAuditSink", () => {
       for (const event of events) sink.onCall(event);
       await sink.flush();
       assertOneCallPerEvent(calls.log, events);
-      assert.deepEqual(sink.stats(), allWritten(n));
+      assert.deepEqual(sink.stats(), written(n));
       await sink.close();
       assert.equal(calls.log.length, n, "console.log calls after close()");
       for (const method of ["error", "warn", "info", "debug"] as const) {
@@ -121,7 +125,7 @@ describe("consoleAuditSink", () => {
       sink.onCall(makeEvent(3));
       assert.deepEqual(calls.log.at(-1), ["still here"]);
       assert.equal(calls.log.length, 4);
-      assert.deepEqual(sink.stats(), { ...allWritten(3), dropped: 1 });
+      assert.deepEqual(sink.stats(), { ...written(3), dropped: 1 });
     });
   });
 
@@ -136,7 +140,7 @@ describe("consoleAuditSink", () => {
         (error: unknown) =>
           error instanceof Error && /close/.test(error.message),
       );
-      assert.deepEqual(sink.stats(), { ...allWritten(50), dropped: 1 });
+      assert.deepEqual(sink.stats(), { ...written(50), dropped: 1 });
       assert.equal(calls.log.length, 50);
     });
   });
@@ -149,19 +153,12 @@ describe("consoleAuditSink", () => {
         onError: (error) => void errors.push(error),
       });
       sink.onCall(makeEvent(0));
-      for (const input of inputs) {
-        let returned: unknown = "not called";
-        assert.doesNotThrow(
-          () => void (returned = sink.onCall(input.value as CallEvent)),
-          input.name,
-        );
-        assert.equal(returned, undefined, input.name);
-      }
+      callWithEach(sink, inputs);
       sink.onCall(makeEvent(1));
       await sink.close();
       assertOneCallPerEvent(calls.log, makeEvents(2));
       assert.deepEqual(sink.stats(), {
-        ...allWritten(2),
+        ...written(2),
         invalid: inputs.length,
       });
       assert.deepEqual(calls.error, [], "console.error with an onError given");

@@ -131,6 +131,24 @@ export function invalidInputs(): InvalidInput[] {
 }
 
 /**
+ * Hands each input to `sink.onCall`, asserting that the call neither throws
+ * nor returns anything.
+ */
+export function callWithEach(
+  sink: { onCall(event: CallEvent): void },
+  inputs: readonly InvalidInput[],
+): void {
+  for (const input of inputs) {
+    let returned: unknown = "not called";
+    assert.doesNotThrow(
+      () => void (returned = sink.onCall(input.value as CallEvent)),
+      input.name,
+    );
+    assert.equal(returned, undefined, input.name);
+  }
+}
+
+/**
  * Asserts that `text` is exactly the lines of `expected`, in order: UTF-8
  * JSON lines without a byte-order mark, each ended by `\n`, no blank line,
  * each parsing with `parseCallEvent` to the event given.

@@ -5,10 +5,11 @@
 //   then a marker line on the same stream, through console.log or
 //   console.error, with the stats and the number of onError calls;
 // - "exit": onCall N events, then Deno.exit(0) (Deno) or process.exit(0), in
-//   the same synchronous turn, without close(). A stderr child first prints
-//   a start line on stdout.
+//   the same synchronous turn, without close().
 // - "exit-in-flight": the same, but after half the events a turn of the event
 //   loop passes, so that a batch is on its way to the stream at exit.
+// In both exit modes a stderr child first prints a start line on stdout, to
+// tell the parent that it runs (a stdout child's first event line does).
 
 import { stderrAuditSink, stdoutAuditSink } from "../../../mod.ts";
 import { childArgs, exitNow, makeEvent, MARKER } from "./events.ts";
@@ -35,8 +36,6 @@ if (mode === "close") {
   if (stream === "stderr") console.error(report);
   else console.log(report);
 } else if (mode === "exit") {
-  // Tells the parent of a stderr child that it runs (a stdout child's first
-  // event line tells it).
   if (stream === "stderr") console.log(`${MARKER} start`);
   for (let i = 0; i < n; i++) sink.onCall(makeEvent(i));
   exitNow(0, "native");
@@ -44,6 +43,7 @@ if (mode === "close") {
   // Half the events, then a turn of the event loop: their batch is handed to
   // the stream (and, while the parent does not read, still in flight). Then
   // the other half, and exit at once.
+  if (stream === "stderr") console.log(`${MARKER} start`);
   const half = Math.floor(n / 2);
   for (let i = 0; i < half; i++) sink.onCall(makeEvent(i));
   await new Promise((resolve) => setTimeout(resolve, 0));

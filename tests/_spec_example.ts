@@ -1,6 +1,6 @@
 // The example line of SPEC §1, and the event it encodes.
 
-import type { CallEvent } from "../../mod.ts";
+import type { CallEvent } from "../mod.ts";
 
 /** SPEC §1's example line, verbatim. */
 export const SPEC_LINE =
