@@ -134,9 +134,9 @@ export let drainPendingSync: (
  * `desiredSize` minus that batch's size leaves room, and otherwise hands the
  * event to `fallback` or drops it. The batch is sealed into the queue when it
  * reaches 64 KiB, when the queue is full, on `flush()`, or on the next turn of
- * the event loop (at the end of the current job on workerd and in browsers);
- * the queue writes each batch to the destination as one chunk, one at a
- * time, in order.
+ * the event loop (at the end of the current job on workerd and in browsers),
+ * or, if batches are still being written then, once they are. The queue
+ * writes each batch to the destination as one chunk, one at a time, in order.
  *
  * @example Write to any WritableStream
  * ```ts
@@ -196,6 +196,10 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   readonly #useTimer = runtime() !== "other";
   #sealPending = false;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Batches sealed into the queue and not yet written or failed. */
+  #sealed = 0;
+  /** The timer fired while batches were under way: seal once they are. */
+  #sealWhenDrained = false;
   /** Sealed batches not yet handed to the destination, oldest first. */
   #head: Batch | undefined = undefined;
   #tail: Batch | undefined = undefined;
@@ -302,8 +306,9 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
    * @param options An optional `signal` that gives up the wait.
    * @returns A promise that resolves when the event is accepted. It rejects
    * when the sink is closed or its destination failed, or when `signal`
-   * aborts (with `signal.reason`); the event then counts as dropped. It
-   * rejects when the event is invalid; it then counts as invalid.
+   * aborts (with `signal.reason`) or is not an `AbortSignal`; the event then
+   * counts as dropped. It rejects when the event is invalid; it then counts
+   * as invalid.
    */
   send(event: CallEvent, options?: SendOptions): Promise<void> {
     if (this.#closed) {
@@ -313,6 +318,18 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     const line = this.#lineOf(event);
     if (typeof line !== "string") return Promise.reject(line);
     const signal = options?.signal;
+    if (
+      signal !== undefined && typeof signal?.addEventListener !== "function"
+    ) {
+      this.#dropped++;
+      return Promise.reject(
+        new TypeError(
+          `calltrail: send()'s signal option must be an AbortSignal, got ${
+            describe(signal)
+          }; the event was counted as dropped.`,
+        ),
+      );
+    }
     if (signal?.aborted) {
       this.#dropped++;
       return Promise.reject(signal.reason);
@@ -488,7 +505,10 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   #onTimer = (): void => {
     this.#sealPending = false;
     this.#timer = undefined;
-    this.#seal();
+    // While batches are on their way, let lines gather: the batch is sealed
+    // when the queue has drained (group commit), in fewer, larger writes.
+    if (this.#sealed === 0) this.#seal();
+    else this.#sealWhenDrained = true;
   };
 
   /** Moves the batch being filled into the queue. */
@@ -501,6 +521,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     if (this.#tail === undefined) this.#head = batch;
     else this.#tail.next = batch;
     this.#tail = batch;
+    this.#sealed++;
     this.#last = this.#queue.write(batch).then(
       this.#afterBatch,
       this.#afterBatch,
@@ -554,6 +575,10 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
 
   /** Admits waiting sends, in order, while there is room. */
   #afterBatch = (): void => {
+    if (--this.#sealed === 0 && this.#sealWhenDrained) {
+      this.#sealWhenDrained = false;
+      this.#seal();
+    }
     const waiters = this.#waiters;
     while (this.#waiting > 0 && !this.#closed && this.#room() > 0) {
       const waiter = waiters[this.#waiterHead];

@@ -35,6 +35,11 @@ function gated() {
   return {
     stream,
     pending,
+    /** The oldest pending write's chunk, once there is one. */
+    async nextWrite(): Promise<Uint8Array> {
+      while (pending.length === 0) await tick(1);
+      return pending[0].chunk;
+    },
     /** Settles the oldest pending write, then lets the sink react. */
     async release(): Promise<void> {
       while (pending.length === 0) await tick(1);
@@ -123,6 +128,27 @@ describe("JsonLinesAuditSink", () => {
     reused.tool_id = "changed later";
     await sink.close();
     assert.deepEqual(out.lines(), expected);
+  });
+
+  test("while a write is under way, lines gather into one batch", async () => {
+    const dest = gated();
+    const sink = new JsonLinesAuditSink(dest.stream);
+    sink.onCall(event(0));
+    await dest.nextWrite();
+    for (let i = 1; i < 100; i++) {
+      sink.onCall(event(i));
+      if (i % 10 === 0) await tick(2); // turns of the event loop pass
+    }
+    assert.equal(dest.pending.length, 1, "one write at a time");
+    await dest.release();
+    const next = new TextDecoder().decode(await dest.nextWrite());
+    assert.equal(
+      next.split("\n").length - 1,
+      99,
+      "the 99 later lines, in one write",
+    );
+    await dest.releaseUntil(sink.close());
+    assert.equal(dest.lines().length, 100);
   });
 
   test("never touches the destination inside onCall", () => {
@@ -274,6 +300,16 @@ describe("JsonLinesAuditSink", () => {
       assert.equal(sink.stats().invalid, 1);
       assert.equal(errors.length, 1);
       await sink.close();
+    });
+
+    test("rejects a signal that is not an AbortSignal, counting the event dropped", async () => {
+      const sink = new JsonLinesAuditSink(gated().stream, { capacity: 1 });
+      sink.onCall(event(0));
+      await assert.rejects(
+        sink.send(event(1), { signal: {} as AbortSignal }),
+        /AbortSignal/,
+      );
+      assert.equal(sink.stats().dropped, 1);
     });
 
     test("rejects after close and counts the event dropped", async () => {
