@@ -241,14 +241,10 @@ describe("fileAuditSink", () => {
       sink.onCall(makeEvent(1)); // after close() started
       await closing;
       sink.onCall(makeEvent(2)); // after close() resolved
-      assert.deepEqual(sink.stats(), {
-        accepted: 1,
-        written: 1,
-        dropped: 2,
-        failed: 0,
-        invalid: 0,
-        queued: 0,
-      });
+      assert.deepEqual(
+        sink.stats(),
+        stats({ accepted: 1, written: 1, dropped: 2 }),
+      );
       assert.equal(sink.drops(), 2);
       assertEventLines(await readFile(path, "utf8"), [makeEvent(0)]);
     });
@@ -366,14 +362,7 @@ describe("fileAuditSink", () => {
     });
     for (const event of makeEvents(3)) sink.onCall(event);
     await sink.flush();
-    assert.deepEqual(sink.stats(), {
-      accepted: 3,
-      written: 0,
-      dropped: 0,
-      failed: 3,
-      invalid: 0,
-      queued: 0,
-    });
+    assert.deepEqual(sink.stats(), stats({ accepted: 3, failed: 3 }));
     assert.ok(errors.length >= 1, "onError was not called");
     assert.ok(errors[0] instanceof Error);
     assert.ok(
@@ -383,9 +372,12 @@ describe("fileAuditSink", () => {
 
     // The sink takes no more events; onCall still never throws.
     sink.onCall(makeEvent(3));
-    const stats = sink.stats();
-    assert.equal(stats.accepted + stats.dropped + stats.invalid, 4);
-    assert.equal(stats.accepted, stats.written + stats.failed + stats.queued);
+    const counts = sink.stats();
+    assert.equal(counts.accepted + counts.dropped + counts.invalid, 4);
+    assert.equal(
+      counts.accepted,
+      counts.written + counts.failed + counts.queued,
+    );
 
     await sink.close();
     assert.equal(sink.stats().queued, 0);
