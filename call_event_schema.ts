@@ -32,7 +32,17 @@ const outcome = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("tool_not_found") }),
 ]);
 
-/** One problem found by {@linkcode CallEventSchema}. */
+/** One problem found by {@linkcode CallEventSchema}. *
+ * @example List what is wrong with an object
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CallEventIssue, CallEventSchema } from "@calltrail/audit";
+ *
+ * const result = CallEventSchema.safeParse({ ts: "now" });
+ * const issues: readonly CallEventIssue[] = result.error?.issues ?? [];
+ * assert.ok(issues.some((issue) => issue.path[0] === "ts"));
+ * ```
+ */
 export interface CallEventIssue {
   /** Where the problem is, such as `["outcome", "kind"]`. */
   readonly path: readonly PropertyKey[];
@@ -40,7 +50,18 @@ export interface CallEventIssue {
   readonly message: string;
 }
 
-/** The result of {@linkcode CallEventSchemaType.safeParse}. */
+/** The result of {@linkcode CallEventSchemaType.safeParse}. *
+ * @example Branch on success
+ * ```ts
+ * import {
+ *   type CallEventParseResult,
+ *   CallEventSchema,
+ * } from "@calltrail/audit";
+ *
+ * const result: CallEventParseResult = CallEventSchema.safeParse(null);
+ * if (!result.success) console.log(result.error.issues.length, "issues");
+ * ```
+ */
 export type CallEventParseResult =
   | { success: true; data: CallEvent; error?: undefined }
   | {
@@ -55,6 +76,16 @@ export type CallEventParseResult =
  * take a Standard Schema accept it. At run time it is a zod 4 schema; to
  * compose it into your own zod schemas, cast it:
  * `CallEventSchema as unknown as z.ZodType<CallEvent>`.
+ *
+ * @example Use it as a Standard Schema
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CallEventSchemaType, CallEventSchema } from "@calltrail/audit";
+ *
+ * const schema: CallEventSchemaType = CallEventSchema;
+ * const result = await schema["~standard"].validate({});
+ * assert.ok(result.issues !== undefined);
+ * ```
  */
 export interface CallEventSchemaType {
   /**
@@ -83,7 +114,15 @@ export interface CallEventSchemaType {
   };
 }
 
-/** A Standard Schema v1 validation result. */
+/** A Standard Schema v1 validation result. *
+ * @example Read a Standard Schema result
+ * ```ts
+ * import { CallEventSchema, type StandardResult } from "@calltrail/audit";
+ *
+ * const result: StandardResult = await CallEventSchema["~standard"].validate({});
+ * if (result.issues) console.log(result.issues.map((i) => i.message));
+ * ```
+ */
 export type StandardResult =
   | { readonly value: CallEvent; readonly issues?: undefined }
   | {

@@ -5,6 +5,20 @@ import type { CallEvent, Outcome } from "./types.ts";
 /**
  * What {@linkcode createCallEvent} needs: the required fields of a
  * {@linkcode CallEvent}, and any optional ones. `ts` defaults to now.
+ *
+ * @example The least an event needs
+ * ```ts
+ * import { type CallEventInit, createCallEvent } from "@calltrail/audit";
+ *
+ * const init: CallEventInit = {
+ *   call_id: "c-1",
+ *   tool_id: "ref:echo.say",
+ *   duration_ms: 0,
+ *   outcome: { kind: "success" },
+ *   tier: "hot",
+ * };
+ * createCallEvent(init);
+ * ```
  */
 export type CallEventInit =
   & Pick<CallEvent, "call_id" | "tool_id" | "duration_ms" | "outcome" | "tier">

@@ -6,7 +6,25 @@ import { runtime } from "./_runtime.ts";
 import type { AuditSink } from "./audit_sink.ts";
 import type { CallEvent } from "./types.ts";
 
-/** Options of {@linkcode JsonLinesAuditSink}. */
+/** Options of {@linkcode JsonLinesAuditSink}. *
+ * @example A small queue with a fallback and a quiet error handler
+ * ```ts
+ * import {
+ *   JsonLinesAuditSink,
+ *   type JsonLinesAuditSinkOptions,
+ *   MemoryAuditSink,
+ * } from "@calltrail/audit";
+ *
+ * const errors: Error[] = [];
+ * const options: JsonLinesAuditSinkOptions = {
+ *   capacity: 256,
+ *   fallback: new MemoryAuditSink({ capacity: 1000 }),
+ *   onError: (error) => void errors.push(error),
+ *   maxLineBytes: 64 * 1024,
+ * };
+ * await new JsonLinesAuditSink(new WritableStream(), options).close();
+ * ```
+ */
 export interface JsonLinesAuditSinkOptions {
   /**
    * How many events the queue holds, counting the batch being written. When
@@ -49,6 +67,15 @@ export interface JsonLinesAuditSinkOptions {
  * Options of the sinks that own their destination (a file, the process's
  * stdout or stderr, the console): those of {@linkcode JsonLinesAuditSink}
  * except `preventClose`, which such a sink decides for itself.
+ *
+ * @example Options for a file sink
+ * ```ts
+ * import { type AuditSinkOptions, fileAuditSink } from "@calltrail/audit";
+ *
+ * const options: AuditSinkOptions = { capacity: 4096 };
+ * const sink = await fileAuditSink(`${await Deno.makeTempDir()}/a.jsonl`, options);
+ * await sink.close();
+ * ```
  */
 export type AuditSinkOptions = Omit<JsonLinesAuditSinkOptions, "preventClose">;
 
@@ -56,6 +83,16 @@ export type AuditSinkOptions = Omit<JsonLinesAuditSinkOptions, "preventClose">;
  * The sink's counters. At every moment
  * `accepted = written + failed + queued`, and every `onCall` or `send` adds
  * one to exactly one of `accepted`, `dropped` and `invalid`.
+ *
+ * @example Check the balance
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AuditSinkStats, JsonLinesAuditSink } from "@calltrail/audit";
+ *
+ * const sink = new JsonLinesAuditSink(new WritableStream());
+ * const s: AuditSinkStats = sink.stats();
+ * assert.equal(s.accepted, s.written + s.failed + s.queued);
+ * ```
  */
 export interface AuditSinkStats {
   /** Events taken into the queue. */
@@ -75,7 +112,30 @@ export interface AuditSinkStats {
   queued: number;
 }
 
-/** Options of {@linkcode JsonLinesAuditSink.send}. */
+/** Options of {@linkcode JsonLinesAuditSink.send}. *
+ * @example Wait at most one second for room
+ * ```ts
+ * import {
+ *   createCallEvent,
+ *   JsonLinesAuditSink,
+ *   type SendOptions,
+ * } from "@calltrail/audit";
+ *
+ * const sink = new JsonLinesAuditSink(new WritableStream());
+ * const options: SendOptions = { signal: AbortSignal.timeout(1000) };
+ * await sink.send(
+ *   createCallEvent({
+ *     call_id: "c-1",
+ *     tool_id: "ref:echo.say",
+ *     duration_ms: 1,
+ *     outcome: { kind: "success" },
+ *     tier: "hot",
+ *   }),
+ *   options,
+ * );
+ * await sink.close();
+ * ```
+ */
 export interface SendOptions {
   /** Aborts the wait for room; the event then counts as dropped. */
   signal?: AbortSignal;

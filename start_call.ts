@@ -5,6 +5,19 @@ import type { CallEvent, Outcome } from "./types.ts";
 /**
  * What {@linkcode startCall} needs to know when a call starts. `call_id`
  * defaults to a new ULID.
+ *
+ * @example A call with its caller and grants
+ * ```ts
+ * import { startCall, type StartCallInit } from "@calltrail/audit";
+ *
+ * const init: StartCallInit = {
+ *   tool_id: "ref:fs.read",
+ *   caller_id: "agent-7",
+ *   granted_capabilities: ["fs.read"],
+ *   tier: "warm",
+ * };
+ * startCall(init).finish({ kind: "success" });
+ * ```
  */
 export type StartCallInit =
   & Pick<CallEventInit, "tool_id" | "tier">
@@ -24,6 +37,17 @@ export type StartCallInit =
 /**
  * Fields that {@linkcode CallRecorder.finish} may add or override once the
  * call has ended, such as `secrets_resolved` or `cursor_page`.
+ *
+ * @example Say at the end that secrets were resolved
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type FinishExtra, startCall } from "@calltrail/audit";
+ *
+ * const extra: FinishExtra = { secrets_resolved: true, cursor_page: 2 };
+ * const event = startCall({ tool_id: "ref:db.query", tier: "warm" })
+ *   .finish({ kind: "success" }, extra);
+ * assert.equal(event.secrets_resolved, true);
+ * ```
  */
 export type FinishExtra = Partial<
   Pick<
@@ -38,7 +62,19 @@ export type FinishExtra = Partial<
   >
 >;
 
-/** A call in progress, made by {@linkcode startCall}. */
+/** A call in progress, made by {@linkcode startCall}. *
+ * @example Finish a call once
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CallRecorder, startCall } from "@calltrail/audit";
+ *
+ * const call: CallRecorder = startCall({ tool_id: "ref:echo.say", tier: "hot" });
+ * const event = call.finish({ kind: "tool_not_found" });
+ * assert.equal(event.call_id, call.call_id);
+ * assert.equal(call.finished, true);
+ * assert.throws(() => call.finish({ kind: "success" }));
+ * ```
+ */
 export interface CallRecorder {
   /** The call's id: the one given to `startCall`, or a new ULID. */
   readonly call_id: string;

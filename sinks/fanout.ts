@@ -7,6 +7,23 @@ import type { CallEvent } from "../types.ts";
 /**
  * A sink that hands every event to several sinks. `send`, `flush` and
  * `close` reach the sinks that have them.
+ *
+ * @example Flush and close several sinks at once
+ * ```ts
+ * import {
+ *   type FanoutAuditSink,
+ *   fanoutAuditSink,
+ *   JsonLinesAuditSink,
+ *   MemoryAuditSink,
+ * } from "@calltrail/audit";
+ *
+ * const sink: FanoutAuditSink = fanoutAuditSink(
+ *   new JsonLinesAuditSink(new WritableStream()),
+ *   new MemoryAuditSink(),
+ * );
+ * await sink.flush();
+ * await sink.close();
+ * ```
  */
 export interface FanoutAuditSink extends AuditSink, AsyncDisposable {
   /**

@@ -5,7 +5,15 @@ import type { AuditSink } from "../audit_sink.ts";
 import type { AuditSinkStats } from "../json_lines_audit_sink.ts";
 import type { CallEvent } from "../types.ts";
 
-/** Options of {@linkcode MemoryAuditSink}. */
+/** Options of {@linkcode MemoryAuditSink}. *
+ * @example Keep at most 100 events
+ * ```ts
+ * import { MemoryAuditSink, type MemoryAuditSinkOptions } from "@calltrail/audit";
+ *
+ * const options: MemoryAuditSinkOptions = { capacity: 100 };
+ * const sink = new MemoryAuditSink(options);
+ * ```
+ */
 export interface MemoryAuditSinkOptions {
   /**
    * The most events kept; later ones are dropped and counted.
