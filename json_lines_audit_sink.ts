@@ -256,6 +256,12 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   readonly #useTimer = runtime() !== "other";
   #sealPending = false;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /**
+   * The queue's desiredSize (room for events, past the sealed batches), read
+   * whenever it changes: when a batch is sealed into it or leaves it. Reading
+   * it once per change, not once per event, keeps `onCall` cheap.
+   */
+  #queueRoom: number;
   /** Batches sealed into the queue and not yet written or failed. */
   #sealed = 0;
   /** The timer fired while batches were under way: seal once they are. */
@@ -338,6 +344,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
       { write: (batch) => this.#writeBatch(batch) },
       { highWaterMark: capacity, size: (batch) => batch.count },
     ).getWriter();
+    this.#queueRoom = capacity;
   }
 
   /**
@@ -490,7 +497,12 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
 
   /** Room left in the queue, in events, counting the batch being filled. */
   #room(): number {
-    return (this.#queue.desiredSize ?? 0) - this.#openCount;
+    return this.#queueRoom - this.#openCount;
+  }
+
+  /** Reads the queue's desiredSize again, after it changed. */
+  #queueChanged(): void {
+    this.#queueRoom = this.#queue.desiredSize ?? 0;
   }
 
   /** The event's line, or the error that makes it invalid (counted). */
@@ -586,6 +598,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
       this.#afterBatch,
       this.#afterBatch,
     );
+    this.#queueChanged();
   }
 
   /** The queue's sink: writes one batch; never rejects. */
@@ -635,6 +648,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
 
   /** Admits waiting sends, in order, while there is room. */
   #afterBatch = (): void => {
+    this.#queueChanged();
     if (--this.#sealed === 0 && this.#sealWhenDrained) {
       this.#sealWhenDrained = false;
       this.#seal();

@@ -48,41 +48,84 @@ export function serializeCallEvent(event: CallEvent): string {
     );
   }
   const ts = event.ts;
-  if (typeof ts !== "string" || !RFC3339_PATTERN.test(ts)) {
-    fail("ts", "an RFC 3339 time such as nowRfc3339() returns", ts);
+  if (ts !== lastTs) {
+    if (typeof ts !== "string" || !RFC3339_PATTERN.test(ts)) {
+      fail("ts", "an RFC 3339 time such as nowRfc3339() returns", ts);
+    }
+    lastTs = ts;
   }
-  let line = `{"ts":"${ts}","call_id":${nonEmpty("call_id", event.call_id)}`;
-  line += `,"tool_id":${string("tool_id", event.tool_id)}`;
+  const callId = event.call_id;
+  if (typeof callId !== "string" || callId === "") {
+    fail("call_id", "a non-empty string", callId);
+  }
+  let line = '{"ts":"' + ts + '","call_id":' + quote(callId) +
+    ',"tool_id":' + toolId.json(event.tool_id);
   const callerId = event.caller_id;
   if (callerId !== undefined && callerId !== null) {
-    line += `,"caller_id":${string("caller_id", callerId)}`;
+    line += ',"caller_id":' + callerIdCache.json(callerId);
   }
-  line += `,"granted_capabilities":${
-    strings("granted_capabilities", event.granted_capabilities)
-  }`;
-  line += `,"duration_ms":${integer("duration_ms", event.duration_ms, 0)}`;
-  line += `,"outcome":${outcome(event.outcome)}`;
-  line += `,"tier":${nonEmpty("tier", event.tier)}`;
-  line += `,"dry_run":${boolean("dry_run", event.dry_run)}`;
+  line += ',"granted_capabilities":' +
+    strings("granted_capabilities", event.granted_capabilities) +
+    ',"duration_ms":' + integer("duration_ms", event.duration_ms, 0) +
+    ',"outcome":' + outcome(event.outcome);
+  const tier = event.tier;
+  if (tier === "") fail("tier", "a non-empty string", tier);
+  line += ',"tier":' + tierCache.json(tier) +
+    ',"dry_run":' + boolean("dry_run", event.dry_run);
   const version = event.schema_version;
   if (version !== 1 && version !== 2 && version !== 3) {
     fail("schema_version", "1, 2 or 3 (write SCHEMA_VERSION)", version);
   }
-  line += `,"schema_version":${version}`;
   const secrets = event.secrets_resolved;
-  line += `,"secrets_resolved":${
-    secrets === undefined ? "false" : boolean("secrets_resolved", secrets)
-  }`;
+  line += ',"schema_version":' + version + ',"secrets_resolved":' +
+    (secrets === undefined ? "false" : boolean("secrets_resolved", secrets));
   const page = event.cursor_page;
   if (page !== undefined && page !== null) {
-    line += `,"cursor_page":${integer("cursor_page", page, 1)}`;
+    line += ',"cursor_page":' + integer("cursor_page", page, 1);
   }
   const provenance = event.capability_provenance;
   if (provenance !== undefined && provenance !== null) {
-    line += `,"capability_provenance":${capabilityProvenance(provenance)}`;
+    line += ',"capability_provenance":' + capabilityProvenance(provenance);
   }
   return line + "}";
 }
+
+// Speed. Hosts write many events with the same ts (within a millisecond),
+// tool_id, caller_id and tier: the last value of each, already checked and
+// quoted, is kept, and compared by ===, which is only true for that same
+// string. Strings that need no escape are quoted without JSON.stringify.
+
+/** Characters JSON must escape, and lone surrogates (well-formed JSON). */
+// deno-lint-ignore no-control-regex -- control characters are what it finds
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+let lastTs = "";
+
+/** A quoted JSON string. */
+function quote(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
+}
+
+/** The last string written for one field, and its JSON. */
+class LastString {
+  #field: string;
+  #value = "";
+  #json = '""';
+  constructor(field: string) {
+    this.#field = field;
+  }
+  /** `value` as a JSON string; throws naming the field if not a string. */
+  json(value: unknown): string {
+    if (value === this.#value) return this.#json;
+    if (typeof value !== "string") fail(this.#field, "a string", value);
+    this.#value = value;
+    return this.#json = quote(value);
+  }
+}
+
+const toolId = new LastString("tool_id");
+const callerIdCache = new LastString("caller_id");
+const tierCache = new LastString("tier");
 
 function fail(field: string, expected: string, value: unknown): never {
   throw new TypeError(
@@ -94,14 +137,7 @@ function fail(field: string, expected: string, value: unknown): never {
 
 function string(field: string, value: unknown): string {
   if (typeof value !== "string") fail(field, "a string", value);
-  return JSON.stringify(value);
-}
-
-function nonEmpty(field: string, value: unknown): string {
-  if (typeof value !== "string" || value === "") {
-    fail(field, "a non-empty string", value);
-  }
-  return JSON.stringify(value);
+  return quote(value);
 }
 
 function boolean(field: string, value: unknown): string {
@@ -116,8 +152,8 @@ function integer(field: string, value: unknown, min: number): string {
   ) {
     fail(field, `an integer >= ${min}`, value);
   }
-  // `${-0}` is "0", so -0 is written as 0.
-  return `${value}`;
+  // "" + -0 is "0", so -0 is written as 0.
+  return "" + value;
 }
 
 function strings(field: string, value: unknown): string {
@@ -126,8 +162,9 @@ function strings(field: string, value: unknown): string {
   if (n === 0) return "[]";
   let out = "[";
   for (let i = 0; i < n; i++) {
-    if (i > 0) out += ",";
-    out += string(`${field}[${i}]`, value[i]);
+    const item = value[i];
+    if (typeof item !== "string") fail(`${field}[${i}]`, "a string", item);
+    out += (i === 0 ? "" : ",") + quote(item);
   }
   return out + "]";
 }

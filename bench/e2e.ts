@@ -1,0 +1,129 @@
+// End to end: N events written to a file until the sink has closed, by one
+// writer, in this process. Prints one JSON line with the result.
+//
+//   <runtime> bench/e2e.ts <writer> <file> [events]
+//
+// Writers:
+// - calltrail: fileAuditSink, producing with `await sink.send(event)` (the
+//   no-loss path);
+// - calltrail-oncall: the same with `sink.onCall(event)` (may drop);
+// - pino: pino 10, pino.destination({ minLength: 4096, sync: false }),
+//   base: null, timestamp: false, `logger.info(event)`;
+// - logtape: LogTape's getFileSink with nonBlocking and jsonLinesFormatter,
+//   `logger.info(event)`;
+// - floor: JSON.stringify of each event plus one fs.writeSync per 64 KiB.
+
+import { closeSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import process from "node:process";
+import { fileAuditSink } from "../mod.ts";
+import { BENCH_EVENTS } from "./_events.ts";
+
+const [writer, path, count = "200000"] = process.argv.slice(2);
+const n = Number(count);
+rmSync(path, { force: true });
+
+const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object"
+  ? "deno"
+  : typeof (globalThis as { Bun?: unknown }).Bun === "object"
+  ? "bun"
+  : "node";
+const version = runtime === "deno"
+  ? (globalThis as unknown as { Deno: { version: { deno: string } } }).Deno
+    .version.deno
+  : runtime === "bun"
+  ? (globalThis as unknown as { Bun: { version: string } }).Bun.version
+  : process.versions.node;
+
+type Run = () => Promise<number>; // returns drops
+
+const writers: Record<string, Run> = {
+  async calltrail() {
+    const sink = await fileAuditSink(path);
+    for (let i = 0; i < n; i++) await sink.send(BENCH_EVENTS[i & 1023]);
+    await sink.close();
+    return sink.drops();
+  },
+  async "calltrail-oncall"() {
+    const sink = await fileAuditSink(path);
+    for (let i = 0; i < n; i++) sink.onCall(BENCH_EVENTS[i & 1023]);
+    await sink.close();
+    return sink.drops();
+  },
+  async pino() {
+    const { default: pino } = await import("pino");
+    const destination = pino.destination({
+      dest: path,
+      minLength: 4096,
+      sync: false,
+    });
+    await new Promise((resolve) => destination.once("ready", resolve));
+    const logger = pino({ base: null, timestamp: false }, destination);
+    for (let i = 0; i < n; i++) logger.info(BENCH_EVENTS[i & 1023]);
+    await new Promise<void>((resolve) => {
+      destination.once("close", () => resolve());
+      destination.end();
+    });
+    return 0;
+  },
+  async logtape() {
+    const { configure, dispose, getLogger, jsonLinesFormatter } = await import(
+      "@logtape/logtape"
+    );
+    const { getFileSink } = await import("@logtape/file");
+    await configure({
+      sinks: {
+        file: getFileSink(path, {
+          nonBlocking: true,
+          formatter: jsonLinesFormatter,
+        }),
+      },
+      loggers: [
+        { category: ["bench"], sinks: ["file"], lowestLevel: "info" },
+        { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+      ],
+    });
+    const logger = getLogger(["bench"]);
+    for (let i = 0; i < n; i++) {
+      logger.info(BENCH_EVENTS[i & 1023] as unknown as Record<string, unknown>);
+    }
+    await dispose();
+    return 0;
+  },
+  floor() {
+    const fd = openSync(path, "a", 0o600);
+    let buffer = "";
+    for (let i = 0; i < n; i++) {
+      buffer += JSON.stringify(BENCH_EVENTS[i & 1023]) + "\n";
+      if (buffer.length >= 65536) {
+        writeSync(fd, buffer);
+        buffer = "";
+      }
+    }
+    if (buffer.length > 0) writeSync(fd, buffer);
+    closeSync(fd);
+    return Promise.resolve(0);
+  },
+};
+
+const run = writers[writer];
+if (run === undefined) {
+  console.error(`unknown writer ${writer}; one of ${Object.keys(writers)}`);
+  process.exit(2);
+}
+const rssBefore = process.memoryUsage().rss;
+const started = performance.now();
+const drops = await run();
+const seconds = (performance.now() - started) / 1000;
+const bytes = statSync(path).size;
+rmSync(path, { force: true });
+console.log(JSON.stringify({
+  runtime,
+  version,
+  writer,
+  events: n,
+  seconds,
+  eventsPerSecond: Math.round(n / seconds),
+  drops,
+  bytes,
+  rssGrowth: process.memoryUsage().rss - rssBefore,
+}));
