@@ -24,6 +24,8 @@ export interface NodeFs {
     offset: number,
     length: number,
   ): number;
+  /** Writes a string as UTF-8; returns the number of bytes written. */
+  writeSync(fd: number, text: string): number;
   closeSync(fd: number): void;
 }
 
@@ -63,4 +65,20 @@ export function nodeProcess(): NodeProcess | undefined {
 /** `node:fs`, on runtimes that have it. */
 export function nodeFs(): NodeFs | undefined {
   return nodeProcess()?.getBuiltinModule?.("node:fs") as NodeFs | undefined;
+}
+
+/** The part of `node:buffer` the file sink uses. */
+export interface NodeBuffer {
+  byteLength(text: string): number;
+}
+
+/** `node:buffer`'s Buffer, on runtimes that have `node:fs`. */
+export function nodeBuffer(): NodeBuffer {
+  const module = nodeProcess()?.getBuiltinModule?.("node:buffer") as
+    | { Buffer: NodeBuffer }
+    | undefined;
+  if (module === undefined) {
+    throw new Error("calltrail: node:buffer is missing on this runtime.");
+  }
+  return module.Buffer;
 }

@@ -171,6 +171,35 @@ interface Waiter {
 }
 
 /**
+ * Internal, not exported by `mod.ts`: where a sink's batches go. The public
+ * constructor makes one over a `WritableStream<Uint8Array>` (encoding each
+ * batch); the native sinks make their own, which write the text directly.
+ */
+export interface LineDestination {
+  /** Writes one batch of whole lines, each ended by "\n". */
+  write(text: string): void | Promise<void>;
+  /** Closes the destination once every batch is written. */
+  close(): void | Promise<void>;
+  /** Lets go of the destination without closing it (`preventClose`). */
+  release(): void;
+}
+
+/** Marks the object that carries a LineDestination into the constructor. */
+const LINES = Symbol("calltrail.lines");
+
+/** Internal, not exported by `mod.ts`: a sink over a LineDestination. */
+export function lineSink(
+  destination: LineDestination,
+  options: JsonLinesAuditSinkOptions,
+): JsonLinesAuditSink {
+  const carrier = { [LINES]: destination };
+  return new JsonLinesAuditSink(
+    carrier as unknown as WritableStream<Uint8Array>,
+    options,
+  );
+}
+
+/**
  * Internal, not exported by `mod.ts`: when the process exits without
  * `close()`, the native sinks call it to run `finish` (which completes a write
  * under way), then write synchronously, with `write`, every accepted event not
@@ -178,7 +207,7 @@ interface Waiter {
  */
 export let drainPendingSync: (
   sink: JsonLinesAuditSink,
-  write: (bytes: Uint8Array) => void,
+  write: (text: string) => void,
   finish?: () => void,
 ) => void;
 
@@ -248,7 +277,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   readonly #preventClose: boolean;
   readonly #onError: (error: Error) => void;
   readonly #queue: WritableStreamDefaultWriter<Batch>;
-  readonly #destination: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #destination: LineDestination;
 
   /** The batch being filled: its lines and their number. */
   #open = "";
@@ -324,22 +353,11 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
         }.`,
       );
     }
-    if (typeof destination?.getWriter !== "function") {
-      throw new TypeError(
-        `calltrail: JsonLinesAuditSink needs a WritableStream<Uint8Array> destination, got ${
-          describe(destination)
-        }.`,
-      );
-    }
-    if (destination.locked) {
-      throw new TypeError(
-        "calltrail: the destination WritableStream is locked by another writer; pass an unlocked stream, or release its writer first.",
-      );
-    }
     this.#fallback = fallback;
     this.#preventClose = options.preventClose === true;
     this.#onError = onError ?? rateLimitedConsoleReporter();
-    this.#destination = destination.getWriter();
+    this.#destination = (destination as { [LINES]?: LineDestination })
+      ?.[LINES] ?? encodingDestination(destination);
     this.#queue = new WritableStream<Batch>(
       { write: (batch) => this.#writeBatch(batch) },
       { highWaterMark: capacity, size: (batch) => batch.count },
@@ -622,7 +640,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
       return;
     }
     try {
-      await this.#destination.write(encoder.encode(batch.text));
+      await this.#destination.write(batch.text);
       this.#written += count;
     } catch (error) {
       this.#failed += count;
@@ -718,7 +736,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     this.#seal();
     await this.#queue.close();
     if (this.#failure !== undefined || this.#preventClose) {
-      this.#destination.releaseLock();
+      this.#destination.release();
       return;
     }
     try {
@@ -735,7 +753,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     }
   }
 
-  #drainSync(write: (bytes: Uint8Array) => void, finish?: () => void): void {
+  #drainSync(write: (text: string) => void, finish?: () => void): void {
     try {
       finish?.();
     } catch (error) {
@@ -751,7 +769,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
         continue;
       }
       try {
-        write(encoder.encode(batch.text));
+        write(batch.text);
         this.#written += batch.count;
       } catch (error) {
         this.#failed += batch.count;
@@ -795,4 +813,28 @@ function utf8Length(text: string): number {
     }
   }
   return bytes;
+}
+
+/** A LineDestination over a WritableStream: UTF-8 bytes, one chunk a batch. */
+function encodingDestination(
+  destination: WritableStream<Uint8Array>,
+): LineDestination {
+  if (typeof destination?.getWriter !== "function") {
+    throw new TypeError(
+      `calltrail: JsonLinesAuditSink needs a WritableStream<Uint8Array> destination, got ${
+        describe(destination)
+      }.`,
+    );
+  }
+  if (destination.locked) {
+    throw new TypeError(
+      "calltrail: the destination WritableStream is locked by another writer; pass an unlocked stream, or release its writer first.",
+    );
+  }
+  const writer = destination.getWriter();
+  return {
+    write: (text) => writer.write(encoder.encode(text)),
+    close: () => writer.close(),
+    release: () => writer.releaseLock(),
+  };
 }

@@ -1,21 +1,22 @@
 // Internal: a JsonLinesAuditSink over a destination that this process owns
-// (a file, stdout, stderr, the console). Its batches are written in order by
-// `write`; when the process exits before `close()`, whatever is still queued
-// is written synchronously by `writeSync`.
+// (a file, stdout, stderr, the console). Its batches, whole lines of text,
+// are written in order by `write`; when the process exits before `close()`,
+// whatever is still queued is written synchronously by `writeSync`.
 
 import {
   type AuditSinkOptions,
   drainPendingSync,
-  JsonLinesAuditSink,
+  type JsonLinesAuditSink,
+  lineSink,
 } from "../json_lines_audit_sink.ts";
 import { onExit } from "./_exit.ts";
 
 /** How a native sink writes and closes its destination. */
 export interface NativeTarget {
   /** Writes one batch of whole lines; may be asynchronous. */
-  write(bytes: Uint8Array): void | Promise<void>;
+  write(text: string): void | Promise<void>;
   /** Writes one batch synchronously; used when the process exits. */
-  writeSync(bytes: Uint8Array): void;
+  writeSync(text: string): void;
   /**
    * At exit, before the queued batches: completes synchronously a `write`
    * still under way, for targets whose writes can be partial.
@@ -35,22 +36,18 @@ export function nativeSink(
     cancelDrain();
     target.close();
   };
-  const destination = new WritableStream<Uint8Array>({
-    write: async (bytes) => {
+  const sink = lineSink({
+    write: async (text) => {
       try {
-        await target.write(bytes);
+        await target.write(text);
       } catch (error) {
         release();
         throw error;
       }
     },
     close: release,
-    abort: release,
-  });
-  const sink = new JsonLinesAuditSink(destination, {
-    ...options,
-    preventClose: false,
-  });
+    release,
+  }, { ...options, preventClose: false });
   cancelDrain = onExit(() =>
     drainPendingSync(sink, target.writeSync, target.finishSync)
   );

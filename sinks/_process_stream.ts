@@ -9,6 +9,8 @@ import { consoleTarget } from "./console.ts";
 import { nativeSink, type NativeTarget } from "./_native_sink.ts";
 import { type NodeFs, nodeFs, runtime } from "../_runtime.ts";
 
+const encoder = new TextEncoder();
+
 /** How long, at exit, a full stdout or stderr pipe may hold the process. */
 const EXIT_WRITE_LIMIT_MS = 5000;
 
@@ -24,7 +26,8 @@ function processStreamTarget(name: "stdout" | "stderr"): NativeTarget {
   const rt = runtime();
   if (rt === "deno") {
     const stream = Deno[name];
-    const writeSync = (bytes: Uint8Array): void => {
+    const writeSync = (text: string): void => {
+      const bytes = encoder.encode(text);
       let done = 0;
       while (done < bytes.length) {
         done += stream.writeSync(bytes.subarray(done));
@@ -84,9 +87,9 @@ function descriptorTarget(fs: NodeFs, name: "stdout" | "stderr"): NativeTarget {
     }
   };
 
-  const write = (bytes: Uint8Array): Promise<void> =>
+  const write = (text: string): Promise<void> =>
     new Promise((resolve, reject) => {
-      rest = bytes;
+      rest = encoder.encode(text);
       const attempt = (): void => {
         if (rest === undefined) return resolve(); // finished at exit
         try {
@@ -107,5 +110,10 @@ function descriptorTarget(fs: NodeFs, name: "stdout" | "stderr"): NativeTarget {
     if (left !== undefined) writeBlocking(left);
   };
 
-  return { write, writeSync: writeBlocking, finishSync, close: () => {} };
+  return {
+    write,
+    writeSync: (text) => writeBlocking(encoder.encode(text)),
+    finishSync,
+    close: () => {},
+  };
 }

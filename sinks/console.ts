@@ -47,11 +47,17 @@ export function consoleAuditSink(
 
 /** Internal: writes each line of a batch with one call of `log`. */
 export function consoleTarget(log: (line: string) => void): NativeTarget {
-  const decoder = new TextDecoder();
-  const write = (bytes: Uint8Array): void => {
-    const lines = decoder.decode(bytes).split("\n");
-    // A batch ends with "\n", so the last piece is empty.
-    for (let i = 0; i < lines.length - 1; i++) log(lines[i]);
+  const write = (text: string): void => {
+    // A batch ends with "\n".
+    let start = 0;
+    for (
+      let end = text.indexOf("\n");
+      end !== -1;
+      end = text.indexOf("\n", start)
+    ) {
+      log(text.slice(start, end));
+      start = end + 1;
+    }
   };
   return { write, writeSync: write, close: () => {} };
 }

@@ -3,7 +3,7 @@ import type {
   JsonLinesAuditSink,
 } from "../json_lines_audit_sink.ts";
 import { nativeSink, type NativeTarget } from "./_native_sink.ts";
-import { nodeFs, runtime } from "../_runtime.ts";
+import { nodeBuffer, nodeFs, runtime } from "../_runtime.ts";
 
 /**
  * Opens `path` for appending (creating it with mode `0o600`, owner read and
@@ -72,9 +72,9 @@ async function openForAppend(path: string | URL): Promise<NativeTarget> {
       { cause: error },
     );
   }
-  const write = (bytes: Uint8Array): void => {
+  const write = (text: string): void => {
     try {
-      target.writeSync(bytes);
+      target.writeSync(text);
     } catch (error) {
       throw new Error(
         `calltrail: writing to the audit file ${shown} failed (${
@@ -87,15 +87,24 @@ async function openForAppend(path: string | URL): Promise<NativeTarget> {
   return { write, writeSync: write, close: target.close };
 }
 
+const encoder = new TextEncoder();
+
 async function openDeno(path: string | URL): Promise<NativeTarget> {
   const file = await Deno.open(path, {
     append: true,
     create: true,
     mode: 0o600,
   });
-  const writeSync = (bytes: Uint8Array): void => {
+  // Each batch is encoded into one reused buffer (3 bytes per UTF-16 unit is
+  // the most UTF-8 takes), then written.
+  let buffer = new Uint8Array(0);
+  const writeSync = (text: string): void => {
+    if (buffer.length < text.length * 3) {
+      buffer = new Uint8Array(text.length * 3);
+    }
+    const end = encoder.encodeInto(text, buffer).written;
     let done = 0;
-    while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+    while (done < end) done += file.writeSync(buffer.subarray(done, end));
   };
   const close = (): void => {
     try {
@@ -119,10 +128,17 @@ async function openNode(
       (error, fd) => error ? reject(error) : resolve(fd),
     )
   );
-  const writeSync = (bytes: Uint8Array): void => {
-    let done = 0;
-    while (done < bytes.length) {
-      done += fs.writeSync(fd, bytes, done, bytes.length - done);
+  const buffers = nodeBuffer();
+  // The string goes to the kernel without a JavaScript copy of its bytes. A
+  // regular file takes all of it at once; if it ever took less, the rest is
+  // encoded and written from where it stopped.
+  const writeSync = (text: string): void => {
+    const written = fs.writeSync(fd, text);
+    const total = buffers.byteLength(text);
+    if (written === total) return;
+    const bytes = encoder.encode(text);
+    for (let done = written; done < total;) {
+      done += fs.writeSync(fd, bytes, done, total - done);
     }
   };
   let open = true;

@@ -1,6 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { serializeCallEvent } from "../mod.ts";
+import fc from "fast-check";
+import { type CallEvent, serializeCallEvent } from "../mod.ts";
+import { builders } from "../serialize_call_event.ts";
+import { callEventArb } from "./_arbitraries.ts";
 import { sampleEvent } from "./_helpers.ts";
 import { writeVectors } from "./_vectors.ts";
 
@@ -263,5 +266,67 @@ describe("serializeCallEvent", () => {
     (event.outcome as Record<string, unknown>).extra = event;
     const line = serializeCallEvent(event as never);
     assert.equal(line, serializeCallEvent(sampleEvent()));
+  });
+});
+
+describe("the two line builders (V8: concatenation, Bun: JSON.stringify)", () => {
+  const { byConcatenation, byStringify } = builders;
+  const outcomeOf = (build: (e: CallEvent) => string, event: CallEvent) => {
+    try {
+      return { line: build(event) };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  };
+
+  test("write the same bytes for every valid event, as canonical JSON", () => {
+    fc.assert(
+      fc.property(callEventArb, (event) => {
+        const line = byConcatenation(event);
+        assert.equal(byStringify(event), line);
+        assert.equal(JSON.stringify(JSON.parse(line)), line);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("reject the same invalid events with the same message", () => {
+    const junk = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.constant(NaN),
+      fc.constant(-0.5),
+      fc.constant(2n),
+      fc.constant(""),
+      fc.constant([1]),
+      fc.constant({}),
+      fc.string(),
+      fc.integer(),
+      fc.boolean(),
+    );
+    const keys = Object.keys(sampleEvent({ cursor_page: 1 }));
+    fc.assert(
+      fc.property(
+        callEventArb,
+        fc.constantFrom(...keys, "outcome.kind", "outcome.message"),
+        junk,
+        (event, key, value) => {
+          const broken = structuredClone(event) as unknown as Record<
+            string,
+            Record<string, unknown>
+          >;
+          if (key.startsWith("outcome.")) {
+            broken.outcome[key.slice(8)] = value;
+          } else {
+            (broken as Record<string, unknown>)[key] = value;
+          }
+          assert.deepEqual(
+            outcomeOf(byStringify, broken as never),
+            outcomeOf(byConcatenation, broken as never),
+          );
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });
