@@ -369,17 +369,20 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
    * Takes one event without waiting: serializes it and queues its line when
    * the queue has room; otherwise hands it to `fallback` or drops it and
    * counts the drop. An event that cannot be written counts as invalid and is
-   * reported to `onError`. After `close()` it drops the event unchecked. It
-   * never throws, whatever it is given.
+   * reported to `onError`. When the queue is full or the sink is closed, the
+   * event is dropped without being checked (a drop then costs no
+   * allocation). It never throws, whatever it is given.
    *
    * @param event The finished call's event.
    */
   onCall(event: CallEvent): void {
-    if (this.#closed) return this.#drop(event);
+    // A full queue drops before serializing: under overload, a drop costs
+    // no allocation at all.
+    if (this.#closed || this.#waiting > 0 || this.#room() <= 0) {
+      return this.#drop(event);
+    }
     const line = this.#lineOf(event);
-    if (typeof line !== "string") return;
-    if (this.#waiting === 0 && this.#room() > 0) this.#accept(line);
-    else this.#drop(event);
+    if (typeof line === "string") this.#accept(line);
   }
 
   /**
