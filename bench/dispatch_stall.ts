@@ -46,6 +46,7 @@
 
 import process from "node:process";
 import { JsonLinesAuditSink, startCall } from "../mod.ts";
+import { collectGarbage } from "./_gc.ts";
 
 const quick = process.argv.includes("--quick");
 const CONCURRENCY = 32;
@@ -59,20 +60,6 @@ const warmupMs = quick ? 200 : 1000;
 
 const sleep = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Full garbage collection, where the runtime exposes it. */
-function collectGarbage(): boolean {
-  const g = globalThis as { gc?: () => void; Bun?: { gc(f: boolean): void } };
-  if (g.Bun !== undefined) {
-    g.Bun.gc(true);
-    return true;
-  }
-  if (typeof g.gc === "function") {
-    g.gc();
-    return true;
-  }
-  return false;
-}
 
 /** A destination whose every write takes `WRITE_MS`. */
 function slowDestination(): WritableStream<Uint8Array> {

@@ -73,6 +73,7 @@ import {
   JsonLinesAuditSink,
 } from "../mod.ts";
 import { benchEvent } from "./_events.ts";
+import { collectGarbage } from "./_gc.ts";
 
 const quick = process.argv.includes("--quick");
 const CAPACITY = 1024;
@@ -92,20 +93,6 @@ const SETTLE_MS = 200;
 
 const sleep = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Full garbage collection, where the runtime exposes it. */
-function collectGarbage(): boolean {
-  const g = globalThis as { gc?: () => void; Bun?: { gc(f: boolean): void } };
-  if (g.Bun !== undefined) {
-    g.Bun.gc(true);
-    return true;
-  }
-  if (typeof g.gc === "function") {
-    g.gc();
-    return true;
-  }
-  return false;
-}
 
 /**
  * The load's clock: wall time minus the pauses taken to read memory. The
