@@ -115,7 +115,7 @@ export function createCallEvent(init: CallEventInit): CallEvent {
 }
 
 /** A sorted copy of `values` without duplicates. */
-export function sortedUnique(values: readonly string[] | undefined): string[] {
+function sortedUnique(values: readonly string[] | undefined): string[] {
   if (values === undefined) return [];
   // Not an array: keep it as it is, for the sink to report.
   if (!Array.isArray(values)) return values as unknown as string[];

@@ -54,10 +54,7 @@ let build: ((event: CallEvent) => string) | undefined;
 export const builders: {
   byConcatenation: (event: CallEvent) => string;
   byStringify: (event: CallEvent) => string;
-} = {
-  byConcatenation: (event) => byConcatenation(event),
-  byStringify: (event) => byStringify(event),
-};
+} = { byConcatenation, byStringify };
 
 function pickBuilder(): (event: CallEvent) => string {
   return (globalThis as { Bun?: unknown }).Bun === undefined

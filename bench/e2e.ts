@@ -44,6 +44,20 @@ const version = runtime === "deno"
   ? (globalThis as unknown as { Bun: { version: string } }).Bun.version
   : process.versions.node;
 
+/** The one JSON line this script prints. */
+export interface E2eResult {
+  runtime: string;
+  version: string;
+  writer: string;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  drops: number;
+  bytes: number;
+  /** RSS after the run minus RSS before it, in bytes. */
+  rssGrowth: number;
+}
+
 type Run = () => Promise<number>; // returns drops
 
 /** Loads a writer's modules, untimed, and returns the timed run. */
@@ -139,7 +153,7 @@ const drops = await run();
 const seconds = (performance.now() - started) / 1000;
 const bytes = statSync(path).size;
 rmSync(path, { force: true });
-console.log(JSON.stringify({
+const result: E2eResult = {
   runtime,
   version,
   writer,
@@ -149,4 +163,5 @@ console.log(JSON.stringify({
   drops,
   bytes,
   rssGrowth: process.memoryUsage().rss - rssBefore,
-}));
+};
+console.log(JSON.stringify(result));

@@ -22,6 +22,7 @@ import os from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import type { E2eResult } from "./e2e.ts";
 
 const quick = process.argv.includes("--quick");
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -213,16 +214,8 @@ function log(message: string): void {
 
 // ------------------------------------------------------------ the benches
 
-interface E2eRun {
-  writer: string;
-  round: number;
-  events: number;
-  seconds: number;
-  eventsPerSecond: number;
-  drops: number;
-  bytes: number;
-  rssGrowth: number;
-}
+/** One round of one writer: what bench/e2e.ts printed, and the round. */
+type E2eRun = Omit<E2eResult, "runtime" | "version"> & { round: number };
 
 interface E2eSummary {
   events: number;

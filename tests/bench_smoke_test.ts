@@ -6,22 +6,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import type { E2eResult } from "../bench/e2e.ts";
 import { runChild, runtime, tempDir } from "./_helpers.ts";
 
 const E2E = fileURLToPath(new URL("../bench/e2e.ts", import.meta.url));
 const N = 2_000;
-
-interface E2eResult {
-  runtime: string;
-  version: string;
-  writer: string;
-  events: number;
-  seconds: number;
-  eventsPerSecond: number;
-  drops: number;
-  bytes: number;
-  rssGrowth: number;
-}
 
 /** Runs one writer in a child process; its parsed JSON line. */
 async function runWriter(writer: string): Promise<E2eResult> {
