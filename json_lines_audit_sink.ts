@@ -48,8 +48,11 @@ export interface JsonLinesAuditSinkOptions {
    */
   preventClose?: boolean;
   /**
-   * Called with each error: an invalid event, a failed write, a failed close.
-   * It must not throw (if it does, the error is ignored).
+   * Called with each error: an invalid event, a failed write (once for the
+   * failure, not once per event), a failed or stalled close, and, at most
+   * once a second while it lasts, a full queue that makes the sink drop
+   * events (not when a `fallback` takes them). It must not throw (if it
+   * does, the error is ignored).
    *
    * @default {a short line on console.error, at most once a second}
    */
@@ -61,6 +64,16 @@ export interface JsonLinesAuditSinkOptions {
    * @default {1048576}
    */
   maxLineBytes?: number;
+  /**
+   * How long, in milliseconds, `close()` waits for a destination that makes
+   * no progress: when no write (or the final close) settles for this long,
+   * `close()` gives up, counts the events still queued as failed, aborts the
+   * destination, tells `onError`, and resolves. A slow destination that
+   * keeps writing is waited for. `Infinity` waits for ever.
+   *
+   * @default {3000}
+   */
+  closeTimeout?: number;
 }
 
 /**
@@ -144,6 +157,11 @@ export interface SendOptions {
 /** Lines are written in batches of about this many UTF-16 code units. */
 const BATCH_CHARS = 64 * 1024;
 const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+const DEFAULT_CLOSE_TIMEOUT_MS = 3000;
+/** The longest delay setTimeout takes; a longer closeTimeout waits for ever. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The least time between two reports that the queue is full. */
+const OVERFLOW_REPORT_MS = 1000;
 const RESOLVED: Promise<void> = Promise.resolve();
 const encoder = new TextEncoder();
 
@@ -182,6 +200,11 @@ export interface LineDestination {
   close(): void | Promise<void>;
   /** Lets go of the destination without closing it (`preventClose`). */
   release(): void;
+  /**
+   * Gives up on a destination that stalled: a write under way is no longer
+   * waited for. Must not throw.
+   */
+  abort(reason: Error): void;
 }
 
 /** Marks the object that carries a LineDestination into the constructor. */
@@ -273,6 +296,8 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   }
 
   readonly #maxLineBytes: number;
+  readonly #capacity: number;
+  readonly #closeTimeout: number;
   readonly #fallback: AuditSink | undefined;
   readonly #preventClose: boolean;
   readonly #onError: (error: Error) => void;
@@ -318,6 +343,16 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   #closing: Promise<void> | undefined = undefined;
   /** The destination's first error, once it failed. */
   #failure: Error | undefined = undefined;
+  /** close() gave up on a stalled destination: its writes no longer count. */
+  #abandoned = false;
+  /** Waiting flush() calls, resolved early if close() gives up. */
+  readonly #flushes = new Set<() => void>();
+  /** Called when a batch settles, while close() watches for progress. */
+  #onProgress: (() => void) | undefined = undefined;
+  /** The queue was found full since the last batch settled. */
+  #overflowSeen = false;
+  /** When the next report of a full queue may be made (ms since epoch). */
+  #nextOverflowReport = 0;
 
   /**
    * Creates a sink that writes to `destination`, taking its writer.
@@ -328,7 +363,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
    * @throws {TypeError} When `destination` is not an unlocked
    * `WritableStream`, or an option has the wrong type.
    * @throws {RangeError} When `capacity` or `maxLineBytes` is not an integer
-   * >= 1.
+   * >= 1, or `closeTimeout` is not a number > 0.
    */
   constructor(
     destination: WritableStream<Uint8Array>,
@@ -338,6 +373,16 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     checkCount("capacity", capacity, "DEFAULT_AUDIT_QUEUE_CAPACITY (1024)");
     checkCount("maxLineBytes", this.#maxLineBytes, "1048576 (1 MiB)");
+    const closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    if (typeof closeTimeout !== "number" || !(closeTimeout > 0)) {
+      throw new RangeError(
+        `calltrail: the closeTimeout option must be a number of milliseconds > 0 (or Infinity), got ${
+          describe(closeTimeout)
+        }. Leave it out to use the default, ${DEFAULT_CLOSE_TIMEOUT_MS}.`,
+      );
+    }
+    this.#capacity = capacity;
+    this.#closeTimeout = closeTimeout;
     const { fallback, onError } = options;
     if (fallback !== undefined && typeof fallback?.onCall !== "function") {
       throw new TypeError(
@@ -453,12 +498,22 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
    * Writes what is queued now.
    *
    * @returns A promise that resolves when every event accepted before the
-   * call has been written to the destination or has failed. It never
-   * rejects.
+   * call has been written to the destination or has failed. It waits as
+   * long as the destination takes, unless `close()` gives up on it (see
+   * `closeTimeout`). It never rejects.
    */
   flush(): Promise<void> {
     this.#seal();
-    return this.#last;
+    if (this.#abandoned) return RESOLVED;
+    if (this.#sealed === 0) return this.#last;
+    // Settles with the last batch, or when close() gives up on it.
+    return new Promise<void>((resolve) => {
+      this.#flushes.add(resolve);
+      this.#last.then(() => {
+        this.#flushes.delete(resolve);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -467,8 +522,11 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
    * idempotent: every call returns the same promise.
    *
    * @returns A promise that resolves when every accepted event has been
-   * written or has failed and the destination is closed. It never rejects:
-   * a failure to close the destination goes to `onError`.
+   * written or has failed and the destination is closed, or when the
+   * destination made no progress for `closeTimeout` ms (the events still
+   * queued then count as failed, and the destination is aborted, or only
+   * released with `preventClose`). It never rejects: a failure to close the
+   * destination goes to `onError`.
    */
   close(): Promise<void> {
     return this.#closing ??= this.#shutdown();
@@ -559,7 +617,11 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   #drop(event: CallEvent): void {
     this.#dropped++;
     const fallback = this.#fallback;
-    if (fallback === undefined || this.#closeCalled) return;
+    if (fallback === undefined) {
+      if (!this.#overflowSeen && !this.#closed) this.#overflowed();
+      return;
+    }
+    if (this.#closeCalled) return;
     this.#diverted++;
     try {
       fallback.onCall(event);
@@ -573,6 +635,23 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
         ),
       );
     }
+  }
+
+  /**
+   * The queue is full and events are lost: tells onError, at most once a
+   * second, and only once until a batch settles (so a drop rarely reads the
+   * clock).
+   */
+  #overflowed(): void {
+    this.#overflowSeen = true;
+    const now = Date.now();
+    if (now < this.#nextOverflowReport) return;
+    this.#nextOverflowReport = now + OVERFLOW_REPORT_MS;
+    this.#report(
+      new Error(
+        `calltrail: the queue is full (capacity ${this.#capacity}), so events are dropped: ${this.#dropped} so far (see stats().dropped). The destination is slower than the calls: raise capacity, wait for room with send(), or give a fallback sink.`,
+      ),
+    );
   }
 
   /**
@@ -626,26 +705,23 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   async #writeBatch(batch: Batch): Promise<void> {
     // Never touch the destination inside onCall: start on a microtask.
     await undefined;
-    if (batch.handed) return; // written at exit by #drainSync
+    if (batch.handed || this.#abandoned) return; // written at exit, or given up
     batch.handed = true;
     this.#head = batch.next;
     if (this.#head === undefined) this.#tail = undefined;
     batch.next = undefined;
     const count = batch.count;
     if (this.#failure !== undefined) {
+      // Reported once, when the destination failed.
       this.#failed += count;
-      this.#report(
-        new Error(
-          `calltrail: ${count} queued events counted as failed: the destination had already failed (${this.#failure.message}).`,
-          { cause: this.#failure },
-        ),
-      );
       return;
     }
     try {
       await this.#destination.write(batch.text);
+      if (this.#abandoned) return; // already counted as failed
       this.#written += count;
     } catch (error) {
+      if (this.#abandoned) return;
       this.#failed += count;
       this.#destinationFailed(error, count);
     }
@@ -658,9 +734,13 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     const to = this.#fallback !== undefined && !this.#closeCalled
       ? "its fallback takes new events"
       : "new events are dropped";
+    const queued = this.#accepted - this.#written - this.#failed;
+    const rest = queued === 0
+      ? ""
+      : ` The ${queued} events still queued count as failed too.`;
     this.#report(
       new Error(
-        `calltrail: the destination failed to write ${count} events, counted as failed (${cause.message}). The sink takes no more events: ${to}.`,
+        `calltrail: the destination failed to write ${count} events, counted as failed (${cause.message}).${rest} The sink takes no more events: ${to}.`,
         { cause: error },
       ),
     );
@@ -669,6 +749,8 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
 
   /** Admits waiting sends, in order, while there is room. */
   #afterBatch = (): void => {
+    this.#onProgress?.();
+    this.#overflowSeen = false;
     this.#queueChanged();
     if (--this.#sealed === 0 && this.#sealWhenDrained) {
       this.#sealWhenDrained = false;
@@ -737,13 +819,14 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
       this.#sealPending = false;
     }
     this.#seal();
-    await this.#queue.close();
+    if (!await this.#progresses(this.#queue.close())) return this.#abandon();
     if (this.#failure !== undefined || this.#preventClose) {
       this.#destination.release();
       return;
     }
+    let closed: boolean;
     try {
-      await this.#destination.close();
+      closed = await this.#progresses(this.#destination.close());
     } catch (error) {
       this.#report(
         new Error(
@@ -753,10 +836,70 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
           { cause: error },
         ),
       );
+      return;
+    }
+    if (!closed) {
+      this.#report(
+        new Error(
+          `calltrail: the destination did not finish closing within closeTimeout (${this.#closeTimeout} ms); every event was written before, and close() stopped waiting.`,
+        ),
+      );
     }
   }
 
+  /**
+   * Whether `work` settles (true) before the destination goes
+   * `closeTimeout` ms without progress (false). A settled batch is
+   * progress. Rejections pass through.
+   */
+  #progresses(work: void | Promise<void>): Promise<boolean> {
+    const done = Promise.resolve(work).then(() => true);
+    const ms = this.#closeTimeout;
+    if (ms > MAX_TIMER_MS) return done;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<boolean>((resolve) => {
+      const arm = (): void => {
+        clearTimeout(timer);
+        try {
+          timer = setTimeout(() => resolve(false), ms);
+        } catch {
+          // No timers here (a global scope on workerd): wait for ever.
+        }
+      };
+      this.#onProgress = arm;
+      arm();
+    });
+    const stop = (): void => {
+      clearTimeout(timer);
+      this.#onProgress = undefined;
+    };
+    done.then(stop, stop);
+    return Promise.race([done, stalled]);
+  }
+
+  /** close() gives up on a stalled destination. */
+  #abandon(): void {
+    const queued = this.#accepted - this.#written - this.#failed;
+    this.#abandoned = true;
+    this.#failed += queued;
+    this.#head = this.#tail = undefined;
+    const error = new Error(
+      `calltrail: the destination made no progress for closeTimeout (${this.#closeTimeout} ms), so close() gave up: the ${queued} events still queued were counted as failed and the destination was aborted. Raise closeTimeout if the destination is slow but alive.`,
+    );
+    this.#failure ??= error;
+    this.#report(error);
+    try {
+      if (this.#preventClose) this.#destination.release();
+      else this.#destination.abort(error);
+    } catch {
+      // Neither may throw; nothing more can be done here.
+    }
+    for (const resolve of this.#flushes) resolve();
+    this.#flushes.clear();
+  }
+
   #drainSync(write: (text: string) => void, finish?: () => void): void {
+    if (this.#abandoned) return;
     try {
       finish?.();
     } catch (error) {
@@ -839,5 +982,6 @@ function encodingDestination(
     write: (text) => writer.write(encoder.encode(text)),
     close: () => writer.close(),
     release: () => writer.releaseLock(),
+    abort: (reason) => void writer.abort(reason).catch(() => {}),
   };
 }

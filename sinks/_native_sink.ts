@@ -47,6 +47,7 @@ export function nativeSink(
     },
     close: release,
     release,
+    abort: release,
   }, { ...options, preventClose: false });
   cancelDrain = onExit(() =>
     drainPendingSync(sink, target.writeSync, target.finishSync)

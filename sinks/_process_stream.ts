@@ -114,6 +114,7 @@ function descriptorTarget(fs: NodeFs, name: "stdout" | "stderr"): NativeTarget {
     write,
     writeSync: (text) => writeBlocking(encoder.encode(text)),
     finishSync,
-    close: () => {},
+    // The stream stays open; a write still retrying stops (close() gave up).
+    close: () => void (rest = undefined),
   };
 }
