@@ -153,7 +153,10 @@ describe("JsonLinesAuditSink", () => {
   describe("when the queue is full", () => {
     test("drops and counts, holding at most capacity events", async () => {
       const dest = gated();
-      const sink = new JsonLinesAuditSink(dest.stream, { capacity: 8 });
+      const sink = new JsonLinesAuditSink(dest.stream, {
+        capacity: 8,
+        ...silent,
+      });
       for (let i = 0; i < 20; i++) {
         sink.onCall(event(i));
         const stats = sink.stats();
@@ -190,6 +193,40 @@ describe("JsonLinesAuditSink", () => {
       );
       assert.equal(sink.stats().dropped, 3, "the queue did not take them");
       assert.equal(sink.drops(), 0, "but none was lost");
+      await dest.releaseUntil(sink.close());
+    });
+
+    test("tells onError that events are lost, once for back-to-back overflows", async () => {
+      const dest = gated();
+      const errors: Error[] = [];
+      const sink = new JsonLinesAuditSink(dest.stream, {
+        capacity: 2,
+        onError: (error) => void errors.push(error),
+      });
+      for (let i = 0; i < 5; i++) sink.onCall(event(i));
+      assert.equal(errors.length, 1);
+      assert.match(
+        errors[0].message,
+        /queue is full \(capacity 2\), so events are dropped: 1 so far/,
+      );
+      await dest.release();
+      for (let i = 5; i < 10; i++) sink.onCall(event(i));
+      assert.equal(sink.stats().dropped, 6);
+      assert.equal(errors.length, 1, "at most one report a second");
+      await dest.releaseUntil(sink.close());
+    });
+
+    test("does not report overflow that the fallback takes", async () => {
+      const dest = gated();
+      const errors: Error[] = [];
+      const sink = new JsonLinesAuditSink(dest.stream, {
+        capacity: 1,
+        fallback: new MemoryAuditSink(),
+        onError: (error) => void errors.push(error),
+      });
+      for (let i = 0; i < 5; i++) sink.onCall(event(i));
+      assert.equal(sink.stats().dropped, 4);
+      assert.deepEqual(errors, []);
       await dest.releaseUntil(sink.close());
     });
 
@@ -590,6 +627,178 @@ describe("JsonLinesAuditSink", () => {
     });
   });
 
+  describe("a destination that cannot take writes", () => {
+    const cases: [string, () => WritableStream<Uint8Array>][] = [
+      ["a closed stream", () => {
+        const stream = new WritableStream<Uint8Array>();
+        const writer = stream.getWriter();
+        writer.close();
+        writer.releaseLock();
+        return stream;
+      }],
+      ["an errored stream", () =>
+        new WritableStream<Uint8Array>({
+          start(controller) {
+            controller.error(new Error("errored before use"));
+          },
+        })],
+      ["a stream whose second write fails mid-run", () => {
+        let writes = 0;
+        return new WritableStream<Uint8Array>({
+          write() {
+            if (++writes === 2) throw new Error("failed mid-run");
+          },
+        });
+      }],
+    ];
+    for (const [name, make] of cases) {
+      test(`${name}: failed writes count, later events drop, onError is told once, close settles`, async () => {
+        const errors: Error[] = [];
+        const sink = new JsonLinesAuditSink(make(), {
+          capacity: 8,
+          onError: (error) => void errors.push(error),
+        });
+        let calls = 0;
+        // Batches until the destination has failed, then 1,000 more calls.
+        for (let round = 0; round < 4 && sink.stats().failed === 0; round++) {
+          for (let i = 0; i < 3; i++) sink.onCall(event(calls++));
+          await sink.flush();
+        }
+        assert.ok(sink.stats().failed > 0, JSON.stringify(sink.stats()));
+        for (let i = 0; i < 1000; i++) {
+          assert.equal(sink.onCall(event(calls++)), undefined);
+        }
+        await assert.rejects(sink.send(event(calls++)), /destination failed/);
+        await sink.close();
+        const s = sink.stats();
+        assert.equal(s.queued, 0);
+        assertBalanced(s);
+        assert.equal(s.accepted + s.dropped + s.invalid, calls);
+        assert.equal(s.dropped, 1001);
+        assert.equal(sink.drops(), 1001);
+        assert.equal(errors.length, 1, errors.map((e) => e.message).join("\n"));
+        assert.match(errors[0].message, /failed to write \d+ events/);
+      });
+    }
+  });
+
+  describe("a destination that stalls for ever", () => {
+    /** Takes its first write and never settles it. */
+    function stalled() {
+      let aborted: unknown = undefined;
+      let writes = 0;
+      const stream = new WritableStream<Uint8Array>({
+        write: () => {
+          writes++;
+          return new Promise<void>(() => {});
+        },
+        abort: (reason) => void (aborted = reason),
+      });
+      return { stream, writes: () => writes, aborted: () => aborted };
+    }
+
+    test("onCall never waits: the queue fills, then drops count, and onError is told once", async () => {
+      const dest = stalled();
+      const errors: Error[] = [];
+      const sink = new JsonLinesAuditSink(dest.stream, {
+        capacity: 16,
+        closeTimeout: 20,
+        onError: (error) => void errors.push(error),
+      });
+      for (let i = 0; i < 16; i++) sink.onCall(event(i));
+      await tick(1);
+      for (let i = 16; i < 5000; i++) sink.onCall(event(i));
+      assert.equal(dest.writes(), 1);
+      assert.deepEqual(
+        sink.stats(),
+        stats({ accepted: 16, dropped: 4984, queued: 16 }),
+      );
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /queue is full \(capacity 16\)/);
+      await sink.close();
+    });
+
+    test("close() gives up after closeTimeout: queued events count as failed, flush settles, onError is told", async () => {
+      const dest = stalled();
+      const errors: Error[] = [];
+      const sink = new JsonLinesAuditSink(dest.stream, {
+        capacity: 4,
+        closeTimeout: 20,
+        onError: (error) => void errors.push(error),
+      });
+      for (let i = 0; i < 4; i++) sink.onCall(event(i));
+      const waiting = sink.send(event(4));
+      waiting.catch(() => {});
+      const flushed = sink.flush();
+      await sink.close();
+      await flushed;
+      await assert.rejects(waiting, /close\(\) was called/);
+      assert.deepEqual(
+        sink.stats(),
+        stats({ accepted: 4, failed: 4, dropped: 1 }),
+      );
+      assert.equal(sink.drops(), 1);
+      const gaveUp = errors.filter((e) => /no progress/.test(e.message));
+      assert.equal(gaveUp.length, 1, errors.map((e) => e.message).join("\n"));
+      assert.match(gaveUp[0].message, /closeTimeout \(20 ms\)/);
+      assert.match(gaveUp[0].message, /4 events still queued/);
+      await sink.flush();
+      sink.onCall(event(5));
+      assert.equal(sink.stats().dropped, 2);
+    });
+
+    test("close() gives up on a close of the destination that never ends", async () => {
+      const errors: Error[] = [];
+      const chunks: Uint8Array[] = [];
+      const sink = new JsonLinesAuditSink(
+        new WritableStream<Uint8Array>({
+          write: (chunk) => void chunks.push(chunk),
+          close: () => new Promise<void>(() => {}),
+        }),
+        { closeTimeout: 20, onError: (error) => void errors.push(error) },
+      );
+      for (let i = 0; i < 3; i++) sink.onCall(event(i));
+      await sink.close();
+      assert.deepEqual(sink.stats(), stats({ accepted: 3, written: 3 }));
+      assert.equal(chunks.length, 1);
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /did not finish closing/);
+    });
+
+    test("a slow destination that keeps writing is waited for, past closeTimeout", async () => {
+      let writes = 0;
+      const sink = new JsonLinesAuditSink(
+        new WritableStream<Uint8Array>({
+          write: () =>
+            new Promise<void>((resolve) => {
+              writes++;
+              setTimeout(resolve, 5);
+            }),
+        }),
+        { capacity: 1, closeTimeout: 400, ...silent },
+      );
+      // One event a batch: 120 writes of 5 ms or more, well past 400 ms.
+      for (let i = 0; i < 120; i++) await sink.send(event(i));
+      await sink.close();
+      assert.deepEqual(sink.stats(), stats({ accepted: 120, written: 120 }));
+      assert.equal(writes, 120);
+    });
+
+    test("with preventClose, close() gives up without aborting the stream", async () => {
+      const dest = stalled();
+      const sink = new JsonLinesAuditSink(dest.stream, {
+        closeTimeout: 10,
+        preventClose: true,
+        ...silent,
+      });
+      sink.onCall(event(0));
+      await sink.close();
+      assert.equal(sink.stats().failed, 1);
+      assert.equal(dest.stream.locked, false);
+      assert.equal(dest.aborted(), undefined);
+    });
+  });
+
   describe("construction", () => {
     for (const capacity of [0, -1, 1.5, NaN, "8", 2 ** 53]) {
       test(`rejects capacity ${String(capacity)}, naming the option`, () => {
@@ -603,6 +812,21 @@ describe("JsonLinesAuditSink", () => {
         );
       });
     }
+
+    test("rejects a closeTimeout that is not a number > 0", () => {
+      for (const closeTimeout of [0, -1, NaN, "10"]) {
+        assert.throws(
+          () =>
+            new JsonLinesAuditSink(new WritableStream(), {
+              closeTimeout: closeTimeout as number,
+            }),
+          /closeTimeout option must be a number of milliseconds > 0/,
+        );
+      }
+      for (const closeTimeout of [0.5, 1, 2 ** 40, Infinity]) {
+        new JsonLinesAuditSink(new WritableStream(), { closeTimeout });
+      }
+    });
 
     test("rejects a bad maxLineBytes", () => {
       assert.throws(
