@@ -3,8 +3,9 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type AuditSinkStats,
@@ -13,7 +14,7 @@ import {
   type JsonLinesAuditSink,
   serializeCallEvent,
 } from "../../mod.ts";
-import { runChild, runtime, stats, tempDir } from "../_helpers.ts";
+import { runChild, runtime, stats, tempDir, tick } from "../_helpers.ts";
 import {
   assertEventLines,
   callWithEach,
@@ -21,8 +22,10 @@ import {
   makeEvent,
   makeEvents,
 } from "./children/events.ts";
+import { killEvent, LARGE_EVERY } from "./children/kill_events.ts";
 
 const CHILD = join(import.meta.dirname!, "children", "file_exit_child.ts");
+const KILL_CHILD = join(import.meta.dirname!, "children", "kill_child.ts");
 
 /** Runs `fn` with a fresh temporary directory, removed afterwards. */
 async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -333,21 +336,51 @@ describe("fileAuditSink", () => {
     });
   });
 
+  /**
+   * Asserts that `fileAuditSink(path)` rejects with an Error whose message
+   * holds the path as JSON quotes it, and the system's reason (`reason`).
+   */
+  async function assertOpenFails(path: string, reason: RegExp): Promise<void> {
+    const quoted = JSON.stringify(path);
+    await assert.rejects(
+      () => fileAuditSink(path),
+      (error: unknown) => {
+        assert.ok(error instanceof Error, `not an Error: ${error}`);
+        assert.ok(
+          error.message.includes(quoted),
+          `message does not name ${quoted}: ${error.message}`,
+        );
+        assert.match(error.message, reason);
+        return true;
+      },
+    );
+  }
+
   test("rejects, naming the path, when the directory does not exist", async () => {
     await inTempDir(async (dir) => {
-      const path = join(dir, "no", "such", "dir", "audit.jsonl");
-      await assert.rejects(
-        () => fileAuditSink(path),
-        (error: unknown) => {
-          assert.ok(error instanceof Error, `not an Error: ${error}`);
-          assert.ok(
-            error.message.includes(path),
-            `message does not name ${path}: ${error.message}`,
-          );
-          return true;
-        },
-      );
-      assert.equal(existsSync(join(dir, "no")), false);
+      // Quotes and a backslash in the name: the message holds it JSON-quoted.
+      const path = join(dir, 'no "such" \\ dir', "audit.jsonl");
+      await assertOpenFails(path, /ENOENT|no such file|not found/i);
+      assert.deepEqual(readdirSync(dir), [], "something was created");
+    });
+  });
+
+  test("rejects, naming the path, when its parent is a regular file (ENOTDIR)", async () => {
+    await inTempDir(async (dir) => {
+      const parent = join(dir, "plain.txt");
+      await writeFile(parent, "not a directory\n");
+      const path = join(parent, "audit.jsonl");
+      await assertOpenFails(path, /ENOTDIR|not a directory/i);
+      assert.equal(await readFile(parent, "utf8"), "not a directory\n");
+    });
+  });
+
+  test("rejects, naming the path, when the path is a directory (EISDIR)", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      await mkdir(path);
+      await assertOpenFails(path, /EISDIR|is a directory/i);
+      assert.deepEqual(readdirSync(path), []);
     });
   });
 
@@ -382,6 +415,66 @@ describe("fileAuditSink", () => {
     await sink.close();
     assert.equal(sink.stats().queued, 0);
     assert.equal(sink.stats().written, 0);
+    const open = openDescriptors("/dev/full");
+    if (open !== undefined) assert.equal(open, 0, "/dev/full left open");
+  });
+
+  test("after a failed write (/dev/full): onCall neither throws nor waits, events are dropped, send() rejects, onError is told once, close() settles with balanced counters", async (t) => {
+    if (!existsSync("/dev/full")) {
+      t.skip("no /dev/full on this system");
+      return;
+    }
+    const errors: Error[] = [];
+    const n = 1_000;
+    const sink = await fileAuditSink("/dev/full", {
+      capacity: n,
+      onError: (error) => void errors.push(error),
+    });
+    // Several 64 KiB batches fill the queue: the first write fails, and the
+    // batches behind it fail without another report.
+    for (const event of makeEvents(n)) sink.onCall(event);
+    assert.deepEqual(sink.stats(), stats({ accepted: n, queued: n }));
+    // A send() waiting for room is turned away when the destination fails.
+    const waiting = assert.rejects(
+      sink.send(makeEvent(n)),
+      (error: unknown) =>
+        error instanceof Error && /\/dev\/full/.test(error.message),
+    );
+    await sink.flush();
+    await waiting;
+    assert.deepEqual(
+      sink.stats(),
+      stats({ accepted: n, failed: n, dropped: 1 }),
+    );
+    assert.equal(errors.length, 1, errors.map((e) => e.message).join("\n"));
+    assert.ok(
+      errors[0].message.includes(JSON.stringify("/dev/full")),
+      `onError's error does not name the path: ${errors[0].message}`,
+    );
+
+    // Later events: each onCall returns at once (nothing to wait for) and
+    // counts a drop before it returns; onError hears nothing more.
+    const later = 1_000;
+    for (let i = 0; i < later; i++) {
+      const returned: unknown = sink.onCall(makeEvent(n + 1 + i));
+      assert.equal(returned, undefined);
+      assert.equal(sink.stats().dropped, 2 + i);
+    }
+    sink.onCall(null as unknown as CallEvent); // dropped unchecked, like any
+    await assert.rejects(
+      sink.send(makeEvent(n + 1 + later)),
+      (error: unknown) =>
+        error instanceof Error && /\/dev\/full/.test(error.message),
+    );
+    await sink.flush();
+    await tick(); // the sink's timers, if any, have run
+    assert.equal(errors.length, 1, errors.map((e) => e.message).join("\n"));
+
+    await sink.close();
+    const dropped = 1 + later + 1 + 1;
+    assert.deepEqual(sink.stats(), stats({ accepted: n, failed: n, dropped }));
+    assert.equal(sink.drops(), dropped);
+    assert.equal(errors.length, 1, errors.map((e) => e.message).join("\n"));
     const open = openDescriptors("/dev/full");
     if (open !== undefined) assert.equal(open, 0, "/dev/full left open");
   });
@@ -484,4 +577,90 @@ describe("fileAuditSink when the process exits without close()", () => {
 
   test("exit from a timer after awaited send()s: every event is in the file", () =>
     exitCase("send-timer", 300));
+});
+
+describe("fileAuditSink when the process is killed (SIGKILL)", () => {
+  /** The child is killed once the file holds this much, well past "ready". */
+  const KILL_AFTER_BYTES = 1024 * 1024;
+  const encoder = new TextEncoder();
+
+  /**
+   * Asserts that `bytes` are whole lines, events 0 to k-1 of the child in
+   * order, then at most one torn line: a prefix of event k's line (at most
+   * all of it, without its "\n"). Returns k.
+   */
+  function assertWholeLinesThenTorn(bytes: Uint8Array, where: string): number {
+    const end = bytes.lastIndexOf(0x0a) + 1;
+    let whole: string;
+    try {
+      whole = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+        .decode(bytes.subarray(0, end));
+    } catch (error) {
+      assert.fail(`${where}: the whole lines are not UTF-8 (${error})`);
+    }
+    const count = whole.split("\n").length - 1;
+    assert.ok(count > 0, `${where}: no whole line (${bytes.length} bytes)`);
+    assertEventLines(
+      whole,
+      Array.from({ length: count }, (_, k) => killEvent(k)),
+      where,
+    );
+    // What follows the last "\n" is the start of the next event's line, cut
+    // anywhere (even inside a UTF-8 sequence): compared as bytes.
+    const tail = bytes.subarray(end);
+    const next = encoder.encode(serializeCallEvent(killEvent(count)) + "\n");
+    const differs = tail.findIndex((byte, k) => byte !== next[k]);
+    assert.ok(
+      differs === -1 && tail.length < next.length,
+      `${where}: the ${tail.length} bytes after line ${count} are not the start of event ${count}'s line (${next.length} bytes); they differ at byte ${differs}: ${
+        new TextDecoder().decode(tail.subarray(0, 200))
+      }`,
+    );
+    return count;
+  }
+
+  test("the file holds events 0, 1, 2... in order, as whole lines, then at most one torn line", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "audit.jsonl");
+      let child: ChildProcess | undefined;
+      let out = "";
+      let onReady = (): void => {};
+      const ready = new Promise<void>((resolve) => onReady = resolve);
+      let ended = false;
+      const running = runChild(KILL_CHILD, [path], (chunk, spawned) => {
+        child = spawned;
+        out += chunk;
+        if (out.includes("ready\n")) onReady();
+      });
+      const stopWaiting = (): void => {
+        ended = true;
+        onReady();
+      };
+      running.then(stopWaiting, stopWaiting);
+
+      await ready;
+      // Let it write on, past "ready", until the file is large; stop
+      // waiting if it ended by itself (the assertions below tell why).
+      while (!ended && (await stat(path)).size < KILL_AFTER_BYTES) {
+        await tick();
+      }
+      if (!ended) child!.kill("SIGKILL");
+      const result = await running;
+      const how =
+        `child (${runtime}) ended with ${result.code}/${result.signal}, stdout ${
+          JSON.stringify(result.stdout)
+        }, stderr: ${result.stderr}`;
+      assert.equal(result.signal, "SIGKILL", how);
+      assert.equal(result.stdout, "ready\n", how);
+
+      const bytes = await readFile(path);
+      assert.ok(
+        bytes.length >= KILL_AFTER_BYTES,
+        `${path}: ${bytes.length} bytes`,
+      );
+      const count = assertWholeLinesThenTorn(bytes, path);
+      // Large events were among those written, whole.
+      assert.ok(count > LARGE_EVERY, `${path}: only ${count} lines`);
+    });
+  });
 });
