@@ -52,6 +52,12 @@ export async function fileAuditSink(
   }
 }
 
+/** An open file: a synchronous write of a whole batch, and a close. */
+interface OpenFile {
+  writeSync(text: string): void;
+  close(): void;
+}
+
 async function openForAppend(path: string | URL): Promise<NativeTarget> {
   const shown = JSON.stringify(String(path));
   const rt = runtime();
@@ -61,7 +67,7 @@ async function openForAppend(path: string | URL): Promise<NativeTarget> {
       `calltrail: fileAuditSink(${shown}) needs a file system (Deno, Bun or Node), and this runtime has none. Use consoleAuditSink() or a JsonLinesAuditSink over a WritableStream instead.`,
     );
   }
-  let target: NativeTarget;
+  let target: OpenFile;
   try {
     target = fs === undefined ? await openDeno(path) : await openNode(fs, path);
   } catch (error) {
@@ -89,7 +95,7 @@ async function openForAppend(path: string | URL): Promise<NativeTarget> {
 
 const encoder = new TextEncoder();
 
-async function openDeno(path: string | URL): Promise<NativeTarget> {
+async function openDeno(path: string | URL): Promise<OpenFile> {
   const file = await Deno.open(path, {
     append: true,
     create: true,
@@ -113,13 +119,13 @@ async function openDeno(path: string | URL): Promise<NativeTarget> {
       // Already closed.
     }
   };
-  return { write: writeSync, writeSync, close };
+  return { writeSync, close };
 }
 
 async function openNode(
   fs: NonNullable<ReturnType<typeof nodeFs>>,
   path: string | URL,
-): Promise<NativeTarget> {
+): Promise<OpenFile> {
   const fd = await new Promise<number>((resolve, reject) =>
     fs.open(
       path,
@@ -151,5 +157,5 @@ async function openNode(
       // Nothing left to release.
     }
   };
-  return { write: writeSync, writeSync, close };
+  return { writeSync, close };
 }
