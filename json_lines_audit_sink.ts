@@ -427,7 +427,13 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
       return this.#drop(event);
     }
     const line = this.#lineOf(event);
-    if (typeof line === "string") this.#accept(line);
+    if (typeof line !== "string") return;
+    // A getter of the event may have called back into the sink (close(),
+    // another onCall): look again before taking the line.
+    if (this.#closed || this.#waiting > 0 || this.#room() <= 0) {
+      return this.#drop(event);
+    }
+    this.#accept(line);
   }
 
   /**
@@ -450,6 +456,11 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     }
     const line = this.#lineOf(event);
     if (typeof line !== "string") return Promise.reject(line);
+    if (this.#closed) {
+      // A getter of the event closed the sink.
+      this.#dropped++;
+      return Promise.reject(this.#closedError());
+    }
     const signal = options?.signal;
     if (
       signal !== undefined && typeof signal?.addEventListener !== "function"

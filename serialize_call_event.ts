@@ -177,7 +177,10 @@ function quote(value: string): string {
 // caller_id and tier: the last value of each, already checked and quoted, is
 // kept, and compared by ===, which is only true for that same string.
 
-let lastTs = "";
+/** Equal to no value an event can hold: the caches start empty. */
+const NONE: unknown = Symbol("none");
+
+let lastTs: unknown = NONE;
 
 function checkTs(ts: unknown): string {
   if (ts !== lastTs) {
@@ -192,16 +195,17 @@ function checkTs(ts: unknown): string {
 /** The last string written for one field, and its JSON. */
 class LastString {
   #field: string;
-  #value = "";
-  #json = '""';
+  #value: unknown = NONE;
+  #json = "";
   constructor(field: string) {
     this.#field = field;
   }
   /** `value` as a JSON string; throws naming the field if not a string. */
   json(value: unknown): string {
     if (value === this.#value) return this.#json;
-    this.#value = text(this.#field, value);
-    return this.#json = quote(this.#value);
+    const checked = text(this.#field, value);
+    this.#value = checked;
+    return this.#json = quote(checked);
   }
 }
 
@@ -209,8 +213,21 @@ const toolIdCache = new LastString("tool_id");
 const callerIdCache = new LastString("caller_id");
 const tierCache = new LastString("tier");
 
+/**
+ * Internal, for the sinks: the errors this module throws about an event, so
+ * that a sink tells them from whatever a getter or proxy threw, without
+ * touching the thrown value.
+ */
+export const eventErrors: WeakSet<Error> = new WeakSet();
+
+function eventError(message: string): TypeError {
+  const error = new TypeError(message);
+  eventErrors.add(error);
+  return error;
+}
+
 function fail(field: string, expected: string, value: unknown): never {
-  throw new TypeError(
+  throw eventError(
     `calltrail: cannot write the event: "${field}" must be ${expected}, got ${
       describe(value)
     }. Fix the event before passing it to the sink.`,
@@ -219,7 +236,7 @@ function fail(field: string, expected: string, value: unknown): never {
 
 function checkEvent(event: unknown): void {
   if (typeof event !== "object" || event === null) {
-    throw new TypeError(
+    throw eventError(
       `calltrail: cannot write the event: expected a CallEvent object, got ${
         describe(event)
       }. Build events with createCallEvent() or startCall().`,
