@@ -7,7 +7,8 @@
 //    from round to round), 5 rounds of 200,000 events; the median of each;
 // 2. the hot path (bench/hot_path_bench.ts --json, mitata);
 // 3. dispatch stall (bench/dispatch_stall.ts);
-// 4. bounded memory (bench/memory.ts).
+// 4. bounded memory (bench/memory.ts), and its control (--control: the same
+//    run without the overload); the verdict is the growth the overload adds.
 // It writes every raw figure to bench/results/latest.json, prints a table of
 // the targets with PASS or FAIL, and draws bench/results/chart.svg
 // (bench/chart.ts). A measurement, not a test: it always exits 0; a child
@@ -335,6 +336,8 @@ interface RuntimeResults {
   hotPath: HotPath | Failure;
   dispatchStall: DispatchStall | Failure;
   memory: Memory | Failure;
+  /** The same run with normal load in place of the overload. */
+  memoryControl: Memory | Failure;
 }
 
 // -------------------------------------------------------------- targets
@@ -467,8 +470,9 @@ function targetsOf(rt: Runtime, r: RuntimeResults): Target[] {
       ),
   );
   const mem = r.memory;
+  const ctl = r.memoryControl;
   out.push(
-    isFailure(mem)
+    isFailure(mem) || isFailure(ctl)
       ? target(
         "4",
         "memory: RSS growth (MiB)",
@@ -476,22 +480,22 @@ function targetsOf(rt: Runtime, r: RuntimeResults): Target[] {
         undefined,
         "<",
         2162688,
-        mem.error,
+        (isFailure(mem) ? mem : ctl as Failure).error,
       )
       : target(
         "4",
         "memory: RSS growth (MiB)",
         rt.id,
-        mem.growth,
+        mem.growth - ctl.growth,
         "<",
         mem.limit,
-        `RSS ${signedMiB(mem.growth)} over normal load (heap ${
+        `overload ${signedMiB(mem.growth)} minus control ${
+          signedMiB(ctl.growth)
+        } (the same run without the overload); heap ${
           signedMiB(mem.heapGrowth)
-        }); over no sink: RSS ${signedMiB(mem.growthOverNoSink)}, heap ${
-          signedMiB(mem.heapGrowthOverNoSink)
-        }; noise: baseline spread ${fmtMiB(mem.baselineSpread)}, drift ${
-          signedMiB(mem.drift)
-        }`,
+        } (control ${signedMiB(ctl.heapGrowth)}); noise: baseline spread ${
+          fmtMiB(mem.baselineSpread)
+        }, drift ${signedMiB(mem.drift)}`,
       ),
   );
   return out;
@@ -639,6 +643,14 @@ async function main(): Promise<void> {
       quick ? ["--quick"] : [],
       300,
     );
+    log("  memory, control...");
+    const memoryControl = await jsonBench<Memory>(
+      rt,
+      "memory.ts",
+      "memory",
+      quick ? ["--quick", "--control"] : ["--control"],
+      300,
+    );
     const r: RuntimeResults = {
       label: rt.label,
       version,
@@ -646,6 +658,7 @@ async function main(): Promise<void> {
       hotPath,
       dispatchStall,
       memory,
+      memoryControl,
     };
     results[rt.id] = r;
     targets.push(...targetsOf(rt, r));
