@@ -66,19 +66,3 @@ export function nodeProcess(): NodeProcess | undefined {
 export function nodeFs(): NodeFs | undefined {
   return nodeProcess()?.getBuiltinModule?.("node:fs") as NodeFs | undefined;
 }
-
-/** The part of `node:buffer` the file sink uses. */
-export interface NodeBuffer {
-  byteLength(text: string): number;
-}
-
-/** `node:buffer`'s Buffer, on runtimes that have `node:fs`. */
-export function nodeBuffer(): NodeBuffer {
-  const module = nodeProcess()?.getBuiltinModule?.("node:buffer") as
-    | { Buffer: NodeBuffer }
-    | undefined;
-  if (module === undefined) {
-    throw new Error("calltrail: node:buffer is missing on this runtime.");
-  }
-  return module.Buffer;
-}
