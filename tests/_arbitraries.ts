@@ -280,22 +280,25 @@ function applyMutation(event: Record<string, unknown>, m: Mutation): void {
   }
   if (typeof parent !== "object" || parent === null) return;
   const target = parent as Record<string | number, unknown>;
+  // Reflect's forms report failure instead of throwing: an earlier mutation
+  // may have put a typed array or another object that refuses the change
+  // here, and the mutation is then simply not made.
   if (m.op === "extra") {
     if (m.define) {
-      Object.defineProperty(target, m.key, {
+      Reflect.defineProperty(target, m.key, {
         value: m.value,
         enumerable: true,
         writable: true,
         configurable: true,
       });
     } else {
-      target[m.key] = m.value;
+      Reflect.set(target, m.key, m.value);
     }
     return;
   }
   const last = m.path[m.path.length - 1];
-  if (m.op === "delete") delete target[last];
-  else target[last] = m.value;
+  if (m.op === "delete") Reflect.deleteProperty(target, last);
+  else Reflect.set(target, last, m.value);
 }
 
 /**
