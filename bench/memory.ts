@@ -12,11 +12,11 @@
 // Prints one JSON line.
 //
 // With `--control`, the 10 s of overload are 10 s more of normal load: the
-// same process, schedule and sink, without the overload. Node's and Deno's
-// RSS creep under any steady load (V8 makes more of the 256 KiB pages it
-// already holds resident: seen in /proc/self/smaps, with the number of
-// pages and the heap in use flat), by 2 to 5 MiB over such a run, with or
-// without the overload. `bench/run.ts` runs both and judges the growth the
+// same process, schedule and sink, without the overload. What RSS does there
+// is the runtime's own drift under steady load (after a plain V8 `gc()`,
+// Node's and Deno's RSS crept by 2 to 6 MiB over such a run, with or without
+// the overload: see bench/_gc.ts; with the last-resort collection it uses,
+// well under 1 MiB). `bench/run.ts` runs both and judges the growth the
 // overload adds: `growth` minus the control's `growth`.
 //
 // The load: the producer calls `sink.onCall(event)` 50,000 times a second,
@@ -48,8 +48,9 @@
 // - Every 100 ms RSS is read as it is. Every second the whole load stops
 //   (producer and destination run on a clock that skips these pauses, so
 //   the queue stays as full as it was and nothing catches up in a burst
-//   after), garbage is collected (`node --expose-gc`, Deno
-//   `--v8-flags=--expose-gc`, `Bun.gc(true)`) twice, 200 ms apart
+//   after), garbage is collected (V8's last-resort collection with
+//   `node --expose-gc` or Deno `--v8-flags=--expose-gc`, `Bun.gc(true)`:
+//   bench/_gc.ts) twice, 200 ms apart
 //   (allocators return freed pages after a delay: read sooner, Bun's RSS
 //   wanders by 2 to 3 MB), and RSS is read: memory still held after a
 //   collection, which is what a bound on a queue is about. The run lasts 10
