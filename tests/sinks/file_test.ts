@@ -384,6 +384,20 @@ describe("fileAuditSink", () => {
     });
   });
 
+  test("rejects, naming the path, when the directory takes no new files (/sys, also for root)", async (t) => {
+    // Tests may run as root, for whom no mode makes a directory unwritable;
+    // sysfs refuses to create a regular file whoever asks.
+    if (!existsSync("/sys/kernel")) {
+      t.skip("no sysfs on this system");
+      return;
+    }
+    await assertOpenFails(
+      "/sys/calltrail-audit.jsonl",
+      /EACCES|EPERM|EROFS|permission|denied|read-only/i,
+    );
+    assert.equal(existsSync("/sys/calltrail-audit.jsonl"), false);
+  });
+
   test("a destination that fails (/dev/full): batch counted as failed, onError told with the path, close() settles", async (t) => {
     if (!existsSync("/dev/full")) {
       t.skip("no /dev/full on this system");
