@@ -894,8 +894,9 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     this.#abandoned = true;
     this.#failed += queued;
     this.#head = this.#tail = undefined;
+    const fate = this.#preventClose ? "released (preventClose)" : "aborted";
     const error = new Error(
-      `calltrail: the destination made no progress for closeTimeout (${this.#closeTimeout} ms), so close() gave up: the ${queued} events still queued were counted as failed and the destination was aborted. Raise closeTimeout if the destination is slow but alive.`,
+      `calltrail: the destination made no progress for closeTimeout (${this.#closeTimeout} ms), so close() gave up: the ${queued} events still queued were counted as failed and the destination was ${fate}. Raise closeTimeout if the destination is slow but alive.`,
     );
     this.#failure ??= error;
     this.#report(error);

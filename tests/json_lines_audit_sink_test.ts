@@ -786,14 +786,17 @@ describe("JsonLinesAuditSink", () => {
 
     test("with preventClose, close() gives up without aborting the stream", async () => {
       const dest = stalled();
+      const errors: Error[] = [];
       const sink = new JsonLinesAuditSink(dest.stream, {
         closeTimeout: 10,
         preventClose: true,
-        ...silent,
+        onError: (error) => void errors.push(error),
       });
       sink.onCall(event(0));
       await sink.close();
       assert.equal(sink.stats().failed, 1);
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /was released \(preventClose\)/);
       assert.equal(dest.stream.locked, false);
       assert.equal(dest.aborted(), undefined);
     });
