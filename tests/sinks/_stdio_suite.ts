@@ -5,6 +5,8 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { join } from "node:path";
 import { runChild, runtime } from "../_helpers.ts";
 import { assertEventLines, makeEvents, MARKER } from "./children/events.ts";
@@ -111,6 +113,32 @@ export function stdioSuite(stream: "stdout" | "stderr"): void {
         `child ${stream} (${mode})`,
       );
     }
+
+    test(`a reader that went away (EPIPE): failed writes counted, onError told once, close() settles`, async () => {
+      const child = spawn(
+        process.execPath,
+        runtime === "deno"
+          ? ["run", "--allow-all", CHILD, stream, "2000", "broken-pipe"]
+          : [CHILD, stream, "2000", "broken-pipe"],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      // Close the read end of the audit stream at once.
+      child[stream]!.destroy();
+      let report = "";
+      child[other]!.setEncoding("utf8").on("data", (c) => report += c);
+      const [code, signal] = await once(child, "close");
+      assert.equal(code, 0, `${code}/${signal}: ${report.slice(-2000)}`);
+      const line = report.split("\n").find((l) => l.startsWith(MARKER));
+      assert.ok(line, `no report from the child: ${report.slice(-2000)}`);
+      const { stats, errors } = JSON.parse(line.slice(MARKER.length + 1));
+      assert.equal(stats.queued, 0);
+      assert.equal(stats.written, 0);
+      assert.equal(stats.accepted, stats.failed);
+      assert.ok(stats.failed > 0, JSON.stringify(stats));
+      assert.equal(stats.accepted + stats.dropped + stats.invalid, 4000);
+      assert.equal(errors.length, 1, errors.join("\n"));
+      assert.match(errors[0], /EPIPE|broken pipe/i);
+    });
 
     const exit = runtime === "deno" ? "Deno.exit(0)" : "process.exit(0)";
 

@@ -8,6 +8,9 @@
 //   the same synchronous turn, without close().
 // - "exit-in-flight": the same, but after half the events a turn of the event
 //   loop passes, so that a batch is on its way to the stream at exit.
+// - "broken-pipe": the parent has closed its end of the stream; N events,
+//   flush(), N more, `await close()`, and the report (stats and onError's
+//   messages) goes to the other stream.
 // In both exit modes a stderr child first prints a start line on stdout, to
 // tell the parent that it runs (a stdout child's first event line does).
 
@@ -49,6 +52,17 @@ if (mode === "close") {
   await new Promise((resolve) => setTimeout(resolve, 0));
   for (let i = half; i < n; i++) sink.onCall(makeEvent(i));
   exitNow(0, "native");
+} else if (mode === "broken-pipe") {
+  // The parent closed its end of the stream before this runs: every write
+  // fails (EPIPE). The report goes to the other stream.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (let i = 0; i < n; i++) sink.onCall(makeEvent(i));
+  await sink.flush();
+  for (let i = 0; i < n; i++) sink.onCall(makeEvent(i));
+  await sink.close();
+  const report = `${MARKER} ${JSON.stringify({ stats: sink.stats(), errors })}`;
+  if (stream === "stderr") console.log(report);
+  else console.error(report);
 } else {
   throw new Error(`stdio_child: unknown mode ${mode}`);
 }
