@@ -591,6 +591,29 @@ describe("fileAuditSink when the process exits without close()", () => {
 
   test("exit from a timer after awaited send()s: every event is in the file", () =>
     exitCase("send-timer", 300));
+
+  test("a full disk (/dev/full) at exit: the process still exits 0, and onError's default says so once", async (t) => {
+    if (!existsSync("/dev/full")) {
+      t.skip("no /dev/full on this system");
+      return;
+    }
+    const result = await runChild(CHILD, ["/dev/full", "1000", "exit"]);
+    assert.equal(
+      result.code,
+      0,
+      `child (${runtime}) exited with ${result.code}/${result.signal}: ${result.stderr}`,
+    );
+    const reports = result.stderr.split("\n").filter((line) =>
+      line.includes("failed to write")
+    );
+    assert.equal(reports.length, 1, result.stderr);
+    assert.match(reports[0], /\/dev\/full/);
+    // The first batch's events, then those queued behind it: 1,000 in all.
+    const [, first, rest] =
+      /failed to write (\d+) events.*?(?:The (\d+) events still queued|$)/
+        .exec(reports[0]) ?? [];
+    assert.equal(Number(first) + Number(rest ?? 0), 1000, reports[0]);
+  });
 });
 
 describe("fileAuditSink when the process is killed (SIGKILL)", () => {
