@@ -55,6 +55,17 @@ function openSink(options: JsonLinesAuditSinkOptions = {}) {
 }
 
 /** A printable name for anything, even what String() cannot print. */
+/** The spec's example with every optional key, each string field present. */
+function fullEvent(): CallEvent {
+  return sampleEvent({
+    cursor_page: 1,
+    capability_provenance: [{
+      cap: "c",
+      source: { kind: "ucan_chain", issuer_did: "did:key:z", chain_depth: 0 },
+    }],
+  });
+}
+
 function show(value: unknown): string {
   try {
     return String(value);
@@ -425,18 +436,7 @@ describe("JsonLinesAuditSink with hostile input", () => {
     test("a forged second line in each string field stays inside its string", async () => {
       const forge =
         'x"}\n{"ts":"2026-05-29T10:00:00.123Z","call_id":"forged","tool_id":"t","granted_capabilities":[],"duration_ms":0,"outcome":{"kind":"success"},"tier":"hot","dry_run":false,"schema_version":3,"secrets_resolved":false}\n{"x":"\\"\r\u2028\u2029\u0000\u007f\udfff\ud800';
-      const base = (): CallEvent =>
-        sampleEvent({
-          cursor_page: 1,
-          capability_provenance: [{
-            cap: "c",
-            source: {
-              kind: "ucan_chain",
-              issuer_did: "did:key:z",
-              chain_depth: 0,
-            },
-          }],
-        });
+      const base = (): CallEvent => fullEvent();
       const sources = (e: CallEvent) =>
         e.capability_provenance![0] as {
           cap: string;
@@ -493,17 +493,7 @@ describe("JsonLinesAuditSink with hostile input", () => {
   describe("long lines", () => {
     const MIB = 1024 * 1024;
     const bigEvent = (field: string, value: string): CallEvent => {
-      const e = sampleEvent({
-        cursor_page: 1,
-        capability_provenance: [{
-          cap: "c",
-          source: {
-            kind: "ucan_chain",
-            issuer_did: "did:key:z",
-            chain_depth: 0,
-          },
-        }],
-      });
+      const e = fullEvent();
       const entry = e.capability_provenance![0] as {
         cap: string;
         source: { issuer_did: string };
