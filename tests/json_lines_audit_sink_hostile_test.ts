@@ -436,7 +436,6 @@ describe("JsonLinesAuditSink with hostile input", () => {
     test("a forged second line in each string field stays inside its string", async () => {
       const forge =
         'x"}\n{"ts":"2026-05-29T10:00:00.123Z","call_id":"forged","tool_id":"t","granted_capabilities":[],"duration_ms":0,"outcome":{"kind":"success"},"tier":"hot","dry_run":false,"schema_version":3,"secrets_resolved":false}\n{"x":"\\"\r\u2028\u2029\u0000\u007f\udfff\ud800';
-      const base = (): CallEvent => fullEvent();
       const sources = (e: CallEvent) =>
         e.capability_provenance![0] as {
           cap: string;
@@ -472,7 +471,7 @@ describe("JsonLinesAuditSink with hostile input", () => {
         ],
       ];
       const events = setters.map(([, set]) => {
-        const e = base();
+        const e = fullEvent();
         set(e);
         return e;
       });
