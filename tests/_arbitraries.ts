@@ -26,6 +26,29 @@ const outcome = fc.oneof(
   }),
   fc.constant({ kind: "tool_not_found" as const }),
 );
+/** The keys of SPEC §1, in wire order. */
+export const SPEC_KEYS: readonly string[] = [
+  "ts",
+  "call_id",
+  "tool_id",
+  "caller_id",
+  "granted_capabilities",
+  "duration_ms",
+  "outcome",
+  "tier",
+  "dry_run",
+  "schema_version",
+  "secrets_resolved",
+  "cursor_page",
+  "capability_provenance",
+];
+
+const OPTIONAL_KEYS = ["caller_id", "cursor_page", "capability_provenance"];
+/** The keys every event has (SPEC §1 without its optional ones). */
+export const REQUIRED_KEYS: (keyof CallEvent)[] = SPEC_KEYS.filter((key) =>
+  !OPTIONAL_KEYS.includes(key)
+) as (keyof CallEvent)[];
+
 /** Any valid event, optional keys present or not. */
 export const callEventArb: fc.Arbitrary<CallEvent> = fc.record(
   {
@@ -60,40 +83,10 @@ export const callEventArb: fc.Arbitrary<CallEvent> = fc.record(
       { maxLength: 3 },
     ),
   },
-  {
-    requiredKeys: [
-      "ts",
-      "call_id",
-      "tool_id",
-      "granted_capabilities",
-      "duration_ms",
-      "outcome",
-      "tier",
-      "dry_run",
-      "schema_version",
-      "secrets_resolved",
-    ],
-  },
+  { requiredKeys: REQUIRED_KEYS },
 ) as fc.Arbitrary<CallEvent>;
 
 // Hostile inputs, for the tests of what JsonLinesAuditSink must survive.
-
-/** The keys of SPEC §1, in wire order. */
-export const SPEC_KEYS: readonly string[] = [
-  "ts",
-  "call_id",
-  "tool_id",
-  "caller_id",
-  "granted_capabilities",
-  "duration_ms",
-  "outcome",
-  "tier",
-  "dry_run",
-  "schema_version",
-  "secrets_resolved",
-  "cursor_page",
-  "capability_provenance",
-];
 
 /**
  * Values of every JavaScript kind that are not plain JSON data: fresh ones on

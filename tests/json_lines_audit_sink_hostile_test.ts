@@ -22,6 +22,7 @@ import {
   hostileTextEventArb,
   hostileValueArb,
   mutatedEventArb,
+  REQUIRED_KEYS,
   SPEC_KEYS,
 } from "./_arbitraries.ts";
 import { runtime, sampleEvent, tempDir } from "./_helpers.ts";
@@ -154,9 +155,6 @@ const SOURCE_KEYS: Record<string, string[]> = {
   string_allow_list: ["kind"],
   ucan_chain: ["kind", "issuer_did", "chain_depth"],
 };
-const REQUIRED_KEYS = SPEC_KEYS.filter((key) =>
-  !["caller_id", "cursor_page", "capability_provenance"].includes(key)
-);
 
 /**
  * A written line is canonical: compact JSON as JSON.stringify writes it, only
