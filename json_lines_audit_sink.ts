@@ -423,16 +423,12 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   onCall(event: CallEvent): void {
     // A full queue drops before serializing: under overload, a drop costs
     // no allocation at all.
-    if (this.#closed || this.#waiting > 0 || this.#room() <= 0) {
-      return this.#drop(event);
-    }
+    if (this.#full()) return this.#drop(event);
     const line = this.#lineOf(event);
     if (typeof line !== "string") return;
     // A getter of the event may have called back into the sink (close(),
     // another onCall): look again before taking the line.
-    if (this.#closed || this.#waiting > 0 || this.#room() <= 0) {
-      return this.#drop(event);
-    }
+    if (this.#full()) return this.#drop(event);
     this.#accept(line);
   }
 
@@ -583,6 +579,11 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
       invalid: this.#invalid,
       queued: this.#accepted - this.#written - this.#failed,
     };
+  }
+
+  /** Whether onCall must drop: closed, sends waiting, or no room. */
+  #full(): boolean {
+    return this.#closed || this.#waiting > 0 || this.#room() <= 0;
   }
 
   /** Room left in the queue, in events, counting the batch being filled. */

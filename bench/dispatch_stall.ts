@@ -44,6 +44,7 @@
 //   check compares the bare blocks of the even pairs with those of the odd
 //   pairs: its distance from 1 is the noise of this measurement.
 
+import { runtimeInfo } from "./_runtime_info.ts";
 import process from "node:process";
 import { JsonLinesAuditSink, startCall } from "../mod.ts";
 import { collectGarbage } from "./_gc.ts";
@@ -197,14 +198,9 @@ const ratio = auditedSummary.p99Ms / bareSummary.p99Ms;
 const evenBare = summary(bare.filter((_, i) => i % 2 === 0));
 const oddBare = summary(bare.filter((_, i) => i % 2 === 1));
 
-const g = globalThis as {
-  Deno?: { version: { deno: string } };
-  Bun?: { version: string };
-};
 console.log(JSON.stringify({
   bench: "dispatch_stall",
-  runtime: g.Deno ? "deno" : g.Bun ? "bun" : "node",
-  version: g.Deno?.version.deno ?? g.Bun?.version ?? process.versions.node,
+  ...runtimeInfo(),
   quick,
   gcForced: gc,
   config: {

@@ -19,6 +19,7 @@
 // writer alike (calltrail's statically, pino's and LogTape's dynamically), so
 // that no writer pays for loading its code.
 
+import { runtimeInfo } from "./_runtime_info.ts";
 import { closeSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import process from "node:process";
 import { fileAuditSink } from "../mod.ts";
@@ -32,17 +33,7 @@ if (path === undefined || !Number.isSafeInteger(n) || n < 1) {
 }
 rmSync(path, { force: true });
 
-const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object"
-  ? "deno"
-  : typeof (globalThis as { Bun?: unknown }).Bun === "object"
-  ? "bun"
-  : "node";
-const version = runtime === "deno"
-  ? (globalThis as unknown as { Deno: { version: { deno: string } } }).Deno
-    .version.deno
-  : runtime === "bun"
-  ? (globalThis as unknown as { Bun: { version: string } }).Bun.version
-  : process.versions.node;
+const { runtime, version } = runtimeInfo();
 
 /** The one JSON line this script prints. */
 export interface E2eResult {

@@ -36,6 +36,7 @@
 //      benchmark. Its fsync of /dev/null fails after each flush, off the call
 //      path, and is reported to LogTape's meta logger, which has no sink here.
 
+import { runtimeInfo } from "./_runtime_info.ts";
 import { bench, do_not_optimize, measure, run, summary } from "mitata";
 import process from "node:process";
 import {
@@ -233,13 +234,8 @@ function figures(name: string, stats: Stats, per: number): Bench {
   };
 }
 
-const g = globalThis as {
-  Deno?: { version: { deno: string } };
-  Bun?: { version: string };
-};
 const result: HotPathResult = {
-  runtime: g.Deno ? "deno" : g.Bun ? "bun" : "node",
-  version: g.Deno?.version.deno ?? g.Bun?.version ?? process.versions.node,
+  ...runtimeInfo(),
   quick,
   k: K,
   calltrailDrops: 0,

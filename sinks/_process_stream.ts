@@ -6,6 +6,7 @@ import type {
   JsonLinesAuditSink,
 } from "../json_lines_audit_sink.ts";
 import { consoleTarget } from "./console.ts";
+import { encodingWriter } from "./_encoding_writer.ts";
 import { nativeSink, type NativeTarget } from "./_native_sink.ts";
 import { type NodeFs, nodeFs, runtime } from "../_runtime.ts";
 
@@ -26,13 +27,9 @@ function processStreamTarget(name: "stdout" | "stderr"): NativeTarget {
   const rt = runtime();
   if (rt === "deno") {
     const stream = Deno[name];
-    const writeSync = (text: string): void => {
-      const bytes = encoder.encode(text);
-      let done = 0;
-      while (done < bytes.length) {
-        done += stream.writeSync(bytes.subarray(done));
-      }
-    };
+    const writeSync = encodingWriter((bytes, from, to) =>
+      stream.writeSync(bytes.subarray(from, to))
+    );
     return { write: writeSync, writeSync, close: () => {} };
   }
   const fs = rt === "node" || rt === "bun" ? nodeFs() : undefined;
