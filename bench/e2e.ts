@@ -14,6 +14,15 @@
 //   the message, rendered from its `{*}` template, and as `properties`);
 // - floor: JSON.stringify of each event plus one fs.writeSync per 64 KiB.
 //
+// Two more writers climb from the floor to calltrail one step at a time, so
+// that a gap between them (target 1c) can be split into its causes:
+// - floor-await: the floor with the producer's `await` per event, as the
+//   calltrail writer has (the target's own harness);
+// - floor-serialize: floor-await writing serializeCallEvent(event) instead
+//   of JSON.stringify(event): the checks and the snapshot.
+// What calltrail adds to floor-serialize is the sink itself: the queue, its
+// batches and accounting, and its own write path.
+//
 // The clock runs from opening the file to the moment everything is written
 // and the file is closed. Modules are loaded before it starts, for every
 // writer alike (calltrail's statically, pino's and LogTape's dynamically), so
@@ -22,7 +31,7 @@
 import { runtimeInfo } from "./_runtime_info.ts";
 import { closeSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import process from "node:process";
-import { fileAuditSink } from "../mod.ts";
+import { type CallEvent, fileAuditSink, serializeCallEvent } from "../mod.ts";
 import { BENCH_EVENTS } from "./_events.ts";
 
 const [writer, path, count = "200000"] = process.argv.slice(2);
@@ -131,7 +140,31 @@ const writers: Record<string, Prepare> = {
       closeSync(fd);
       return Promise.resolve(0);
     }),
+  "floor-await": () => Promise.resolve(() => awaitingFloor(JSON.stringify)),
+  "floor-serialize": () =>
+    Promise.resolve(() => awaitingFloor(serializeCallEvent)),
 };
+
+const settled: Promise<void> = Promise.resolve();
+
+/** The floor, awaiting a settled promise per event, writing `line(event)`. */
+async function awaitingFloor(
+  line: (event: CallEvent) => string,
+): Promise<number> {
+  const fd = openSync(path, "a", 0o600);
+  let buffer = "";
+  for (let i = 0; i < n; i++) {
+    buffer += line(BENCH_EVENTS[i & 1023]) + "\n";
+    if (buffer.length >= 65536) {
+      writeSync(fd, buffer);
+      buffer = "";
+    }
+    await settled;
+  }
+  if (buffer.length > 0) writeSync(fd, buffer);
+  closeSync(fd);
+  return 0;
+}
 
 const prepare = Object.hasOwn(writers, writer) ? writers[writer] : undefined;
 if (prepare === undefined) {

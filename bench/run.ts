@@ -4,10 +4,11 @@
 // Deno = node_modules/.bin/deno run -A), in one run:
 // 1. end to end (bench/e2e.ts): the writers floor, calltrail, pino and
 //    logtape, each in a fresh child process, interleaved (the order rotates
-//    from round to round), 5 rounds of 200,000 events, then 10 more rounds of
-//    floor and calltrail alone (each run takes a fraction of a second, and
-//    their ratio, target 1c, is the one the machine's noise moves most); the
-//    median of each;
+//    from round to round), 5 rounds of 200,000 events, then 20 more rounds of
+//    the ladder from the floor to calltrail alone (floor, floor-await,
+//    floor-serialize, calltrail: each run takes a fraction of a second, and
+//    target 1c is the ratio the machine's noise moves most; the rungs between
+//    split its gap into causes); the median of each;
 // 2. the hot path (bench/hot_path_bench.ts --json, mitata);
 // 3. dispatch stall (bench/dispatch_stall.ts);
 // 4. bounded memory (bench/memory.ts), and its control (--control: the same
@@ -34,11 +35,18 @@ const BIN = join(ROOT, "node_modules", ".bin");
 const RESULTS = join(ROOT, "bench", "results");
 const E2E_EVENTS = quick ? 20_000 : 200_000;
 const ROUNDS = quick ? 1 : 5;
-/** Further rounds of floor and calltrail only, for target 1c. */
-const PAIR_ROUNDS = quick ? 0 : 10;
+/** Further rounds of the ladder only, for target 1c. */
+const LADDER_ROUNDS = quick ? 1 : 20;
 const WRITERS = ["floor", "calltrail", "pino", "logtape"] as const;
-const PAIR = ["floor", "calltrail"] as const;
-type Writer = typeof WRITERS[number];
+/** From the floor to calltrail, one cause at a time (bench/e2e.ts). */
+const LADDER = [
+  "floor",
+  "floor-await",
+  "floor-serialize",
+  "calltrail",
+] as const;
+type Writer = typeof WRITERS[number] | typeof LADDER[number];
+const ALL_WRITERS: readonly Writer[] = [...new Set([...WRITERS, ...LADDER])];
 const MB = 1024 * 1024;
 
 // ------------------------------------------------------------- runtimes
@@ -245,10 +253,10 @@ async function e2e(rt: Runtime): Promise<E2eSummary> {
   const dir = mkdtempSync(join(os.tmpdir(), "calltrail-bench-"));
   const runs: E2eSummary["runs"] = [];
   try {
-    for (let round = 0; round < ROUNDS + PAIR_ROUNDS; round++) {
+    for (let round = 0; round < ROUNDS + LADDER_ROUNDS; round++) {
       // Rotate the order each round, so no writer always runs first or
       // right after the slowest one.
-      const writers = round < ROUNDS ? WRITERS : PAIR;
+      const writers = round < ROUNDS ? WRITERS : LADDER;
       const order = writers.map((_, i) =>
         writers[(i + round) % writers.length]
       );
@@ -292,7 +300,7 @@ async function e2e(rt: Runtime): Promise<E2eSummary> {
     median: {},
     spread: {},
   };
-  for (const writer of WRITERS) {
+  for (const writer of ALL_WRITERS) {
     const eps = runs.flatMap((r) =>
       r.writer === writer && !isFailure(r) ? [r.eventsPerSecond] : []
     );
@@ -573,15 +581,25 @@ function table(
     const spread = r.e2e.spread;
     lines.push(
       `  e2e events/s (median of ${r.e2e.rounds} rounds, floor and calltrail ${
-        r.e2e.rounds + PAIR_ROUNDS
+        r.e2e.rounds + LADDER_ROUNDS
       }; ${fmtInt(r.e2e.events)} events; spread max-min): ${
-        WRITERS.map((w) =>
+        ALL_WRITERS.map((w) =>
           `${w} ${m[w] === undefined ? "ERROR" : fmtInt(m[w]!)} (${
             spread[w] === undefined ? "-" : `${(spread[w]! * 100).toFixed(0)}%`
           })`
         ).join(", ")
       }`,
     );
+    const floor = m.floor;
+    if (floor !== undefined) {
+      lines.push(
+        `  1c, from the floor to calltrail (ratio to the floor): ${
+          LADDER.slice(1).map((w) =>
+            `${w} ${m[w] === undefined ? "ERROR" : (m[w]! / floor).toFixed(2)}`
+          ).join(", ")
+        }`,
+      );
+    }
     for (const t of targets.filter((x) => x.runtime === rt.id)) {
       if (t.id.startsWith("1")) continue;
       lines.push(`  ${t.name}: ${t.figures}`);
@@ -627,7 +645,7 @@ async function main(): Promise<void> {
     log(
       `  end to end: ${ROUNDS} round(s) of ${
         fmtInt(E2E_EVENTS)
-      } events, then ${PAIR_ROUNDS} of floor and calltrail`,
+      } events, then ${LADDER_ROUNDS} of ${LADDER.join(", ")}`,
     );
     const e2eSummary = await e2e(rt);
     log("  hot path (mitata)...");
@@ -697,8 +715,9 @@ async function main(): Promise<void> {
     config: {
       e2eEvents: E2E_EVENTS,
       rounds: ROUNDS,
-      pairRounds: PAIR_ROUNDS,
+      ladderRounds: LADDER_ROUNDS,
       writers: WRITERS,
+      ladder: LADDER,
     },
     targets,
     runtimes: results,
