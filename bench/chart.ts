@@ -18,7 +18,7 @@ interface ChartInput {
   date: string;
   quick: boolean;
   machine: { cpuCount: number; cpuModel: string };
-  config: { e2eEvents: number; rounds: number };
+  config: { e2eEvents: number; rounds: number; ladderRounds?: number };
   runtimes: Partial<
     Record<string, {
       label: string;
@@ -223,8 +223,12 @@ function renderChart(input: ChartInput): string {
   } UTC · ${input.machine.cpuCount} × ${input.machine.cpuModel} · ${
     input.config.e2eEvents.toLocaleString("en-US")
   } events, median of ${input.config.rounds} round(s)${
-    input.quick ? " · --quick smoke run: not a measurement" : ""
-  }`;
+    input.config.ladderRounds
+      ? ` (floor and calltrail: ${
+        input.config.rounds + input.config.ladderRounds
+      })`
+      : ""
+  }${input.quick ? " · --quick smoke run: not a measurement" : ""}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ${FONT}>`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
