@@ -147,7 +147,10 @@ const writers: Record<string, Prepare> = {
 
 const settled: Promise<void> = Promise.resolve();
 
-/** The floor, awaiting a settled promise per event, writing `line(event)`. */
+/**
+ * The floor, awaiting a settled promise per event, writing `line(event)`. The
+ * floor itself keeps its own loop above: synchronous, as target 1c defines it.
+ */
 async function awaitingFloor(
   line: (event: CallEvent) => string,
 ): Promise<number> {

@@ -580,9 +580,11 @@ function table(
     const m = r.e2e.median;
     const spread = r.e2e.spread;
     lines.push(
-      `  e2e events/s (median of ${r.e2e.rounds} rounds, floor and calltrail ${
+      `  e2e events/s (median of ${r.e2e.rounds} rounds; floor and calltrail ${
         r.e2e.rounds + LADDER_ROUNDS
-      }; ${fmtInt(r.e2e.events)} events; spread max-min): ${
+      }, floor-await and floor-serialize ${LADDER_ROUNDS}; ${
+        fmtInt(r.e2e.events)
+      } events; spread max-min): ${
         ALL_WRITERS.map((w) =>
           `${w} ${m[w] === undefined ? "ERROR" : fmtInt(m[w]!)} (${
             spread[w] === undefined ? "-" : `${(spread[w]! * 100).toFixed(0)}%`
