@@ -403,34 +403,21 @@ function targetsOf(rt: Runtime, r: RuntimeResults): Target[] {
   const eps = (w: Writer) => m[w] === undefined ? "?" : fmtInt(m[w]!);
   const ratio = (a?: number, b?: number) =>
     a === undefined || b === undefined ? undefined : a / b;
+  /** Target 1a, 1b or 1c: calltrail's events per second over `other`'s. */
+  const e2eTarget = (id: string, other: Writer, name: string, limit: number) =>
+    target(
+      id,
+      `e2e: calltrail / ${name}`,
+      rt.id,
+      ratio(m.calltrail, m[other]),
+      ">=",
+      limit,
+      `calltrail ${eps("calltrail")} vs ${name} ${eps(other)} events/s`,
+    );
   const out: Target[] = [
-    target(
-      "1a",
-      "e2e: calltrail / pino",
-      rt.id,
-      ratio(m.calltrail, m.pino),
-      ">=",
-      3,
-      `calltrail ${eps("calltrail")} vs pino ${eps("pino")} events/s`,
-    ),
-    target(
-      "1b",
-      "e2e: calltrail / LogTape",
-      rt.id,
-      ratio(m.calltrail, m.logtape),
-      ">=",
-      3,
-      `calltrail ${eps("calltrail")} vs LogTape ${eps("logtape")} events/s`,
-    ),
-    target(
-      "1c",
-      "e2e: calltrail / floor",
-      rt.id,
-      ratio(m.calltrail, m.floor),
-      ">=",
-      0.9,
-      `calltrail ${eps("calltrail")} vs floor ${eps("floor")} events/s`,
-    ),
+    e2eTarget("1a", "pino", "pino", 3),
+    e2eTarget("1b", "logtape", "LogTape", 3),
+    e2eTarget("1c", "floor", "floor", 0.9),
   ];
   const h = r.hotPath;
   out.push(
