@@ -115,43 +115,28 @@ function byStringify(event: CallEvent): string {
   const dryRun = flag("dry_run", event.dry_run);
   const version = checkVersion(event.schema_version);
   const secrets = checkSecrets(event.secrets_resolved);
-  // Two literal shapes, so that the engine sees few object layouts.
-  const out: Record<string, unknown> = callerId === undefined ||
-      callerId === null
-    ? {
-      ts,
-      call_id: callId,
-      tool_id: toolId,
-      granted_capabilities: capabilities,
-      duration_ms: duration,
-      outcome,
-      tier,
-      dry_run: dryRun,
-      schema_version: version,
-      secrets_resolved: secrets,
-    }
-    : {
-      ts,
-      call_id: callId,
-      tool_id: toolId,
-      caller_id: callerId,
-      granted_capabilities: capabilities,
-      duration_ms: duration,
-      outcome,
-      tier,
-      dry_run: dryRun,
-      schema_version: version,
-      secrets_resolved: secrets,
-    };
   const page = event.cursor_page;
-  if (page !== undefined && page !== null) {
-    out.cursor_page = count("cursor_page", page, 1);
-  }
+  if (page !== undefined && page !== null) count("cursor_page", page, 1);
   const provenance = event.capability_provenance;
-  if (provenance !== undefined && provenance !== null) {
-    out.capability_provenance = checkProvenance(provenance);
-  }
-  return JSON.stringify(out);
+  // One literal in wire order, so that the engine sees one object layout;
+  // JSON.stringify leaves out a key whose value is undefined.
+  return JSON.stringify({
+    ts,
+    call_id: callId,
+    tool_id: toolId,
+    caller_id: callerId ?? undefined,
+    granted_capabilities: capabilities,
+    duration_ms: duration,
+    outcome,
+    tier,
+    dry_run: dryRun,
+    schema_version: version,
+    secrets_resolved: secrets,
+    cursor_page: page ?? undefined,
+    capability_provenance: provenance === undefined || provenance === null
+      ? undefined
+      : checkProvenance(provenance),
+  });
 }
 
 // The checks. Each reads a value once and returns it (or JSON for it) when
