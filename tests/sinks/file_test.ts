@@ -37,6 +37,16 @@ async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
+/** A file sink in `dir` whose reports are collected, and the invalid inputs. */
+async function invalidInputCase(dir: string) {
+  const path = join(dir, "audit.jsonl");
+  const errors: unknown[] = [];
+  const sink = await fileAuditSink(path, {
+    onError: (error) => void errors.push(error),
+  });
+  return { path, inputs: invalidInputs(), errors, sink };
+}
+
 /**
  * How many of this process's file descriptors point at `path`, or
  * `undefined` where /proc/self/fd does not exist (not Linux).
@@ -495,12 +505,7 @@ describe("fileAuditSink", () => {
 
   test("invalid input: onCall never throws, counts it as invalid, reports it, writes no line", async () => {
     await inTempDir(async (dir) => {
-      const path = join(dir, "audit.jsonl");
-      const inputs = invalidInputs();
-      const errors: unknown[] = [];
-      const sink = await fileAuditSink(path, {
-        onError: (error) => void errors.push(error),
-      });
+      const { path, inputs, errors, sink } = await invalidInputCase(dir);
       sink.onCall(makeEvent(0));
       callWithEach(sink, inputs);
       sink.onCall(makeEvent(1));
@@ -526,12 +531,7 @@ describe("fileAuditSink", () => {
 
   test("invalid input: send() rejects with an error naming the field and counts it as invalid", async () => {
     await inTempDir(async (dir) => {
-      const path = join(dir, "audit.jsonl");
-      const inputs = invalidInputs();
-      const errors: unknown[] = [];
-      const sink = await fileAuditSink(path, {
-        onError: (error) => void errors.push(error),
-      });
+      const { path, inputs, errors, sink } = await invalidInputCase(dir);
       for (const input of inputs) {
         await assert.rejects(
           () => sink.send(input.value as CallEvent),
