@@ -4,6 +4,7 @@ import {
   type AuditSinkStats,
   type CallEvent,
   JsonLinesAuditSink,
+  type JsonLinesAuditSinkOptions,
   MemoryAuditSink,
   parseCallEvent,
   serializeCallEvent,
@@ -683,8 +684,11 @@ describe("JsonLinesAuditSink", () => {
   });
 
   describe("a destination that stalls for ever", () => {
-    /** Takes its first write and never settles it. */
-    function stalled() {
+    /**
+     * A sink over a stream that takes its first write and never settles it,
+     * with `options` and its reports collected.
+     */
+    function stalledSink(options: JsonLinesAuditSinkOptions) {
       let aborted: unknown = undefined;
       let writes = 0;
       const stream = new WritableStream<Uint8Array>({
@@ -694,16 +698,24 @@ describe("JsonLinesAuditSink", () => {
         },
         abort: (reason) => void (aborted = reason),
       });
-      return { stream, writes: () => writes, aborted: () => aborted };
+      const errors: Error[] = [];
+      const sink = new JsonLinesAuditSink(stream, {
+        ...options,
+        onError: (error) => void errors.push(error),
+      });
+      return {
+        stream,
+        sink,
+        errors,
+        writes: () => writes,
+        aborted: () => aborted,
+      };
     }
 
     test("onCall never waits: the queue fills, then drops count, and onError is told once", async () => {
-      const dest = stalled();
-      const errors: Error[] = [];
-      const sink = new JsonLinesAuditSink(dest.stream, {
+      const { sink, errors, ...dest } = stalledSink({
         capacity: 16,
         closeTimeout: 20,
-        onError: (error) => void errors.push(error),
       });
       for (let i = 0; i < 16; i++) sink.onCall(event(i));
       await tick(1);
@@ -719,13 +731,7 @@ describe("JsonLinesAuditSink", () => {
     });
 
     test("close() gives up after closeTimeout: queued events count as failed, flush settles, onError is told", async () => {
-      const dest = stalled();
-      const errors: Error[] = [];
-      const sink = new JsonLinesAuditSink(dest.stream, {
-        capacity: 4,
-        closeTimeout: 20,
-        onError: (error) => void errors.push(error),
-      });
+      const { sink, errors } = stalledSink({ capacity: 4, closeTimeout: 20 });
       for (let i = 0; i < 4; i++) sink.onCall(event(i));
       const waiting = sink.send(event(4));
       waiting.catch(() => {});
@@ -785,12 +791,9 @@ describe("JsonLinesAuditSink", () => {
     });
 
     test("with preventClose, close() gives up without aborting the stream", async () => {
-      const dest = stalled();
-      const errors: Error[] = [];
-      const sink = new JsonLinesAuditSink(dest.stream, {
+      const { sink, errors, ...dest } = stalledSink({
         closeTimeout: 10,
         preventClose: true,
-        onError: (error) => void errors.push(error),
       });
       sink.onCall(event(0));
       await sink.close();
