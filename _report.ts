@@ -1,6 +1,8 @@
 // Internal: the default `onError` of every sink: a short line on
 // console.error, at most once a second, with a count of what it held back.
 
+import { errorMessage } from "./_error_message.ts";
+
 /** Makes a rate-limited reporter for one sink. */
 export function rateLimitedConsoleReporter(): (error: unknown) => void {
   let last = -Infinity;
@@ -14,7 +16,6 @@ export function rateLimitedConsoleReporter(): (error: unknown) => void {
     last = now;
     const more = held > 0 ? ` (${held} more errors held back)` : "";
     held = 0;
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`${message}${more}`);
+    console.error(`${errorMessage(error)}${more}`);
   };
 }

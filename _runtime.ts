@@ -1,5 +1,6 @@
 // Internal: which runtime runs us, read at call time (never at module load),
-// and typed views of the few Node APIs the native sinks use.
+// and typed views of the few Node APIs the native sinks use. Every test of
+// the runtime lives here.
 
 /**
  * The runtimes with a native path, or `"other"`: workerd and browsers, where
@@ -29,16 +30,9 @@ export interface NodeFs {
   closeSync(fd: number): void;
 }
 
-/** The part of a Node or Bun `process.stdout` the stdio sinks use. */
-export interface NodeWritable {
-  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
-}
-
 /** The part of Node's and Bun's `process` the sinks use. */
 export interface NodeProcess {
   versions: { node?: string };
-  stdout: NodeWritable;
-  stderr: NodeWritable;
   on(event: "exit", listener: () => void): unknown;
   getBuiltinModule?(id: string): unknown;
 }
@@ -54,6 +48,22 @@ export function runtime(): Runtime {
   if (typeof g.Deno?.version?.deno === "string") return "deno";
   if (g.Bun !== undefined) return "bun";
   return nodeProcess() === undefined ? "other" : "node";
+}
+
+/**
+ * Whether this is a process of our own that outlives requests (Deno, Bun,
+ * Node), where timers run to the end, rather than workerd or a browser.
+ */
+export function hasProcess(): boolean {
+  return runtime() !== "other";
+}
+
+/**
+ * Whether the JavaScript engine is JavaScriptCore (Bun), whose string
+ * ropes are costly to flatten, rather than V8 (Node, Deno, workerd).
+ */
+export function isJavaScriptCore(): boolean {
+  return runtime() === "bun";
 }
 
 /** Node's or Bun's `process`, when there is one. */

@@ -1,238 +1,44 @@
-import { DEFAULT_AUDIT_QUEUE_CAPACITY } from "./constants.ts";
+import { BatchQueue } from "./_batch_queue.ts";
 import { checkedLine } from "./_checked_line.ts";
-import { describe } from "./_describe.ts";
-import { rateLimitedConsoleReporter } from "./_report.ts";
-import { runtime } from "./_runtime.ts";
+import { destinationOf } from "./_line_destination.ts";
+import { OverflowReport } from "./_overflow_report.ts";
+import { SendQueue } from "./_send_queue.ts";
+import {
+  abandoned,
+  asError,
+  badSignal,
+  closedError,
+  closeFailed,
+  closeStalled,
+  destinationFailed,
+  fallbackDropsThrew,
+  fallbackThrew,
+} from "./_sink_errors.ts";
+import { type SinkSettings, sinkSettings } from "./_sink_settings.ts";
+import { StallWatch } from "./_stall_watch.ts";
 import type { AuditSink } from "./audit_sink.ts";
+import type { AuditSinkStats } from "./audit_sink_stats.ts";
+import type {
+  JsonLinesAuditSinkOptions,
+  SendOptions,
+} from "./json_lines_audit_sink_options.ts";
 import type { CallEvent } from "./types.ts";
-
-/** Options of {@linkcode JsonLinesAuditSink}. *
- * @example A small queue with a fallback and a quiet error handler
- * ```ts
- * import {
- *   JsonLinesAuditSink,
- *   type JsonLinesAuditSinkOptions,
- *   MemoryAuditSink,
- * } from "@calltrail/audit";
- *
- * const errors: Error[] = [];
- * const options: JsonLinesAuditSinkOptions = {
- *   capacity: 256,
- *   fallback: new MemoryAuditSink({ capacity: 1000 }),
- *   onError: (error) => void errors.push(error),
- *   maxLineBytes: 64 * 1024,
- * };
- * await new JsonLinesAuditSink(new WritableStream(), options).close();
- * ```
- */
-export interface JsonLinesAuditSinkOptions {
-  /**
-   * How many events the queue holds, counting the batch being written. When
-   * it is full, `onCall` hands events to `fallback` or drops them, and `send`
-   * waits. An integer >= 1.
-   *
-   * @default {1024}
-   */
-  capacity?: number;
-  /**
-   * A sink that takes the events this one has no room for: when its queue is
-   * full, or after its destination failed. Not used once `close()` was
-   * called.
-   */
-  fallback?: AuditSink;
-  /**
-   * As in `pipeTo`: when `true`, `close()` leaves the destination open (and
-   * releases its writer) instead of closing it.
-   *
-   * @default {false}
-   */
-  preventClose?: boolean;
-  /**
-   * Called with each error: an invalid event, a failed write (once for the
-   * failure, not once per event), a failed or stalled close, and, at most
-   * once a second while it lasts, a full queue that makes the sink drop
-   * events (not when a `fallback` takes them). It must not throw (if it
-   * does, the error is ignored).
-   *
-   * @default {a short line on console.error, at most once a second}
-   */
-  onError?: (error: Error) => void;
-  /**
-   * The longest line, in UTF-8 bytes without its newline, that the sink
-   * writes; an event with a longer line counts as invalid.
-   *
-   * @default {1048576}
-   */
-  maxLineBytes?: number;
-  /**
-   * How long, in milliseconds, `close()` waits for a destination that makes
-   * no progress: when no write (or the final close) settles for this long,
-   * `close()` gives up, counts the events still queued as failed, aborts the
-   * destination, tells `onError`, and resolves. A slow destination that
-   * keeps writing is waited for. `Infinity` waits for ever.
-   *
-   * @default {3000}
-   */
-  closeTimeout?: number;
-}
-
-/**
- * Options of the sinks that own their destination (a file, the process's
- * stdout or stderr, the console): those of {@linkcode JsonLinesAuditSink}
- * except `preventClose`, which such a sink decides for itself.
- *
- * @example Options for a file sink
- * ```ts
- * import { type AuditSinkOptions, fileAuditSink } from "@calltrail/audit";
- *
- * const options: AuditSinkOptions = { capacity: 4096 };
- * const sink = await fileAuditSink(`${await Deno.makeTempDir()}/a.jsonl`, options);
- * await sink.close();
- * ```
- */
-export type AuditSinkOptions = Omit<JsonLinesAuditSinkOptions, "preventClose">;
-
-/**
- * The sink's counters. At every moment
- * `accepted = written + failed + queued`, and every `onCall` or `send` adds
- * one to exactly one of `accepted`, `dropped` and `invalid`.
- *
- * @example Check the balance
- * ```ts
- * import assert from "node:assert/strict";
- * import { type AuditSinkStats, JsonLinesAuditSink } from "@calltrail/audit";
- *
- * const sink = new JsonLinesAuditSink(new WritableStream());
- * const s: AuditSinkStats = sink.stats();
- * assert.equal(s.accepted, s.written + s.failed + s.queued);
- * ```
- */
-export interface AuditSinkStats {
-  /** Events taken into the queue. */
-  accepted: number;
-  /** Accepted events whose write to the destination resolved. */
-  written: number;
-  /**
-   * Events the queue did not take because it was full or the sink closed,
-   * including those handed to the `fallback`.
-   */
-  dropped: number;
-  /** Accepted events whose write to the destination failed. */
-  failed: number;
-  /** Events that could not be written as a valid line; never queued. */
-  invalid: number;
-  /** Accepted events not yet written or failed. */
-  queued: number;
-}
-
-/** Options of {@linkcode JsonLinesAuditSink.send}. *
- * @example Wait at most one second for room
- * ```ts
- * import {
- *   createCallEvent,
- *   JsonLinesAuditSink,
- *   type SendOptions,
- * } from "@calltrail/audit";
- *
- * const sink = new JsonLinesAuditSink(new WritableStream());
- * const options: SendOptions = { signal: AbortSignal.timeout(1000) };
- * await sink.send(
- *   createCallEvent({
- *     call_id: "c-1",
- *     tool_id: "ref:echo.say",
- *     duration_ms: 1,
- *     outcome: { kind: "success" },
- *     tier: "hot",
- *   }),
- *   options,
- * );
- * await sink.close();
- * ```
- */
-export interface SendOptions {
-  /** Aborts the wait for room; the event then counts as dropped. */
-  signal?: AbortSignal;
-}
 
 /** Lines are written in batches of about this many UTF-16 code units. */
 const BATCH_CHARS = 64 * 1024;
-const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
-const DEFAULT_CLOSE_TIMEOUT_MS = 3000;
-/** The longest delay setTimeout takes; a longer closeTimeout waits for ever. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-/** The least time between two reports that the queue is full. */
-const OVERFLOW_REPORT_MS = 1000;
 const RESOLVED: Promise<void> = Promise.resolve();
-const encoder = new TextEncoder();
-
-/** Sealed lines on their way to the destination: one chunk of the queue. */
-class Batch {
-  text: string;
-  count: number;
-  /** The next sealed batch, while this one is not yet handed on. */
-  next: Batch | undefined = undefined;
-  /** Whether the batch was given to the destination (or written at exit). */
-  handed = false;
-  constructor(text: string, count: number) {
-    this.text = text;
-    this.count = count;
-  }
-}
-
-/** A `send` waiting for room. `line` is `undefined` once it was aborted. */
-interface Waiter {
-  line: string | undefined;
-  resolve: () => void;
-  reject: (reason: unknown) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
 
 /**
- * Internal, not exported by `mod.ts`: where a sink's batches go. The public
- * constructor makes one over a `WritableStream<Uint8Array>` (encoding each
- * batch); the native sinks make their own, which write the text directly.
+ * Where a sink is in its life:
+ * - `open`: it takes events;
+ * - `failed`: its destination failed for good, so it takes no more (its
+ *   `fallback` does);
+ * - `closing`: `close()` was called and waits for the queue and the
+ *   destination;
+ * - `closed`: `close()` is done;
+ * - `abandoned`: `close()` gave up on a destination that made no progress.
  */
-export interface LineDestination {
-  /** Writes one batch of whole lines, each ended by "\n". */
-  write(text: string): void | Promise<void>;
-  /** Closes the destination once every batch is written. */
-  close(): void | Promise<void>;
-  /** Lets go of the destination without closing it (`preventClose`). */
-  release(): void;
-  /**
-   * Gives up on a destination that stalled: a write under way is no longer
-   * waited for. Must not throw.
-   */
-  abort(reason: Error): void;
-}
-
-/** Marks the object that carries a LineDestination into the constructor. */
-const LINES = Symbol("calltrail.lines");
-
-/** Internal, not exported by `mod.ts`: a sink over a LineDestination. */
-export function lineSink(
-  destination: LineDestination,
-  options: JsonLinesAuditSinkOptions,
-): JsonLinesAuditSink {
-  const carrier = { [LINES]: destination };
-  return new JsonLinesAuditSink(
-    carrier as unknown as WritableStream<Uint8Array>,
-    options,
-  );
-}
-
-/**
- * Internal, not exported by `mod.ts`: when the process exits without
- * `close()`, the native sinks call it to run `finish` (which completes a write
- * under way), then write synchronously, with `write`, every accepted event not
- * yet handed to the destination. Failures go to the sink's `onError`.
- */
-export let drainPendingSync: (
-  sink: JsonLinesAuditSink,
-  write: (text: string) => void,
-  finish?: () => void,
-) => void;
+type SinkState = "open" | "failed" | "closing" | "closed" | "abandoned";
 
 /**
  * An audit sink that writes one JSON line per event to a
@@ -275,84 +81,36 @@ export let drainPendingSync: (
  * import { createCallEvent, JsonLinesAuditSink } from "@calltrail/audit";
  * import assert from "node:assert/strict";
  *
- * await using sink = new JsonLinesAuditSink(new WritableStream(), {
- *   capacity: 4,
- * });
- * for (let i = 0; i < 100; i++) {
- *   await sink.send(createCallEvent({
- *     call_id: `call-${i}`,
- *     tool_id: "ref:echo.say",
- *     duration_ms: 0,
- *     outcome: { kind: "success" },
- *     tier: "hot",
- *   }));
+ * const sink = new JsonLinesAuditSink(new WritableStream(), { capacity: 4 });
+ * try {
+ *   for (let i = 0; i < 100; i++) {
+ *     await sink.send(createCallEvent({
+ *       call_id: `call-${i}`,
+ *       tool_id: "ref:echo.say",
+ *       duration_ms: 0,
+ *       outcome: { kind: "success" },
+ *       tier: "hot",
+ *     }));
+ *   }
+ * } finally {
+ *   await sink.close();
  * }
  * assert(sink.drops() === 0);
  * ```
  */
 export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
-  static {
-    drainPendingSync = (sink, write, finish) => sink.#drainSync(write, finish);
-  }
-
-  readonly #maxLineBytes: number;
-  readonly #capacity: number;
-  readonly #closeTimeout: number;
-  readonly #fallback: AuditSink | undefined;
-  readonly #preventClose: boolean;
-  readonly #onError: (error: Error) => void;
-  readonly #queue: WritableStreamDefaultWriter<Batch>;
-  readonly #destination: LineDestination;
-
-  /** The batch being filled: its lines and their number. */
-  #open = "";
-  #openCount = 0;
-  readonly #useTimer = runtime() !== "other";
-  #sealPending = false;
-  #timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /**
-   * The queue's desiredSize (room for events, past the sealed batches), read
-   * whenever it changes: when a batch is sealed into it or leaves it. Reading
-   * it once per change, not once per event, keeps `onCall` cheap.
-   */
-  #queueRoom: number;
-  /** Batches sealed into the queue and not yet written or failed. */
-  #sealed = 0;
-  /** The timer fired while batches were under way: seal once they are. */
-  #sealWhenDrained = false;
-  /** Sealed batches not yet handed to the destination, oldest first. */
-  #head: Batch | undefined = undefined;
-  #tail: Batch | undefined = undefined;
-  /** Settles when the last sealed batch was written or failed. */
-  #last: Promise<void> = RESOLVED;
-
-  #waiters: (Waiter | undefined)[] = [];
-  #waiterHead = 0;
-  #waiting = 0;
-
-  #accepted = 0;
-  #written = 0;
-  #failed = 0;
+  readonly #settings: SinkSettings;
+  readonly #queue: BatchQueue;
+  readonly #sends: SendQueue;
+  readonly #watch: StallWatch;
+  readonly #overflow: OverflowReport;
+  #state: SinkState = "open";
+  /** Why the sink stopped taking events early: its destination's failure. */
+  #failure: Error | undefined = undefined;
+  #closing: Promise<void> | undefined = undefined;
   #dropped = 0;
   #diverted = 0;
   #invalid = 0;
-
-  /** No more events: `close()` was called or the destination failed. */
-  #closed = false;
-  #closeCalled = false;
-  #closing: Promise<void> | undefined = undefined;
-  /** The destination's first error, once it failed. */
-  #failure: Error | undefined = undefined;
-  /** close() gave up on a stalled destination: its writes no longer count. */
-  #abandoned = false;
-  /** Waiting flush() calls, resolved early if close() gives up. */
-  readonly #flushes = new Set<() => void>();
-  /** Called when a batch settles, while close() watches for progress. */
-  #onProgress: (() => void) | undefined = undefined;
-  /** The queue was found full since the last batch settled. */
-  #overflowSeen = false;
-  /** When the next report of a full queue may be made (ms since epoch). */
-  #nextOverflowReport = 0;
 
   /**
    * Creates a sink that writes to `destination`, taking its writer.
@@ -369,45 +127,17 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     destination: WritableStream<Uint8Array>,
     options: JsonLinesAuditSinkOptions = {},
   ) {
-    const capacity = options.capacity ?? DEFAULT_AUDIT_QUEUE_CAPACITY;
-    this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    checkCount("capacity", capacity, "DEFAULT_AUDIT_QUEUE_CAPACITY (1024)");
-    checkCount("maxLineBytes", this.#maxLineBytes, "1048576 (1 MiB)");
-    const closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
-    if (typeof closeTimeout !== "number" || !(closeTimeout > 0)) {
-      throw new RangeError(
-        `calltrail: the closeTimeout option must be a number of milliseconds > 0 (or Infinity), got ${
-          describe(closeTimeout)
-        }. Leave it out to use the default, ${DEFAULT_CLOSE_TIMEOUT_MS}.`,
-      );
-    }
-    this.#capacity = capacity;
-    this.#closeTimeout = closeTimeout;
-    const { fallback, onError } = options;
-    if (fallback !== undefined && typeof fallback?.onCall !== "function") {
-      throw new TypeError(
-        `calltrail: the fallback option must be an AuditSink (with onCall and drops), got ${
-          describe(fallback)
-        }.`,
-      );
-    }
-    if (onError !== undefined && typeof onError !== "function") {
-      throw new TypeError(
-        `calltrail: the onError option must be a function, got ${
-          describe(onError)
-        }.`,
-      );
-    }
-    this.#fallback = fallback;
-    this.#preventClose = options.preventClose === true;
-    this.#onError = onError ?? rateLimitedConsoleReporter();
-    this.#destination = (destination as { [LINES]?: LineDestination })
-      ?.[LINES] ?? encodingDestination(destination);
-    this.#queue = new WritableStream<Batch>(
-      { write: (batch) => this.#writeBatch(batch) },
-      { highWaterMark: capacity, size: (batch) => batch.count },
-    ).getWriter();
-    this.#queueRoom = capacity;
+    const settings = this.#settings = sinkSettings(options);
+    const lines = destinationOf(destination);
+    this.#queue = new BatchQueue(lines, settings.capacity, BATCH_CHARS, {
+      settled: this.#settled,
+      failed: this.#destinationFailed,
+      report: this.#report,
+    });
+    this.#sends = new SendQueue(() => void this.#dropped++);
+    this.#watch = new StallWatch(settings.closeTimeout);
+    this.#overflow = new OverflowReport(settings.capacity, this.#report);
+    lines.attach?.(this.#queue);
   }
 
   /**
@@ -424,12 +154,12 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     // A full queue drops before serializing: under overload, a drop costs
     // no allocation at all.
     if (this.#full()) return this.#drop(event);
-    const line = this.#lineOf(event);
-    if (typeof line !== "string") return;
+    const line = checkedLine(event, this.#settings.maxLineBytes);
+    if (typeof line !== "string") return void this.#invalidEvent(line);
     // A getter of the event may have called back into the sink (close(),
     // another onCall): look again before taking the line.
     if (this.#full()) return this.#drop(event);
-    this.#accept(line);
+    this.#queue.push(line);
   }
 
   /**
@@ -446,59 +176,35 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
    * as invalid.
    */
   send(event: CallEvent, options?: SendOptions): Promise<void> {
-    if (this.#closed) {
-      this.#dropped++;
-      return Promise.reject(this.#closedError());
+    if (this.#state !== "open") {
+      return this.#turnAway(closedError(this.#failure));
     }
-    const line = this.#lineOf(event);
-    if (typeof line !== "string") return Promise.reject(line);
-    if (this.#closed) {
-      // A getter of the event closed the sink.
-      this.#dropped++;
-      return Promise.reject(this.#closedError());
+    const line = checkedLine(event, this.#settings.maxLineBytes);
+    if (typeof line !== "string") {
+      return Promise.reject(this.#invalidEvent(line));
     }
-    const signal = options?.signal;
-    if (
-      signal !== undefined && typeof signal?.addEventListener !== "function"
-    ) {
-      this.#dropped++;
-      return Promise.reject(
-        new TypeError(
-          `calltrail: send()'s signal option must be an AbortSignal, got ${
-            describe(signal)
-          }; the event was counted as dropped.`,
-        ),
-      );
+    // A getter of the event may have closed the sink.
+    if (this.#state !== "open") {
+      return this.#turnAway(closedError(this.#failure));
     }
-    if (signal?.aborted) {
-      this.#dropped++;
-      return Promise.reject(signal.reason);
+    let signal: AbortSignal | undefined;
+    try {
+      signal = options?.signal;
+      if (
+        signal !== undefined && typeof signal?.addEventListener !== "function"
+      ) {
+        return this.#turnAway(badSignal(signal));
+      }
+      if (signal?.aborted) return this.#turnAway(signal.reason);
+    } catch (error) {
+      // Options or a signal whose getters throw.
+      return this.#turnAway(error);
     }
-    if (this.#waiting === 0 && this.#room() > 0) {
-      this.#accept(line);
+    if (this.#sends.waiting === 0 && this.#queue.room() > 0) {
+      this.#queue.push(line);
       return RESOLVED;
     }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        line,
-        resolve,
-        reject,
-        signal,
-        onAbort: undefined,
-      };
-      if (signal !== undefined) {
-        waiter.onAbort = () => {
-          if (waiter.line === undefined) return;
-          waiter.line = undefined;
-          this.#waiting--;
-          this.#dropped++;
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      this.#waiters.push(waiter);
-      this.#waiting++;
-    });
+    return this.#sends.wait(line, signal);
   }
 
   /**
@@ -510,17 +216,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
    * `closeTimeout`). It never rejects.
    */
   flush(): Promise<void> {
-    this.#seal();
-    if (this.#abandoned) return RESOLVED;
-    if (this.#sealed === 0) return this.#last;
-    // Settles with the last batch, or when close() gives up on it.
-    return new Promise<void>((resolve) => {
-      this.#flushes.add(resolve);
-      this.#last.then(() => {
-        this.#flushes.delete(resolve);
-        resolve();
-      });
-    });
+    return this.#queue.flushed();
   }
 
   /**
@@ -550,16 +246,17 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
 
   /**
    * How many events were lost: dropped because the queue was full or the sink
-   * closed, and not handed to a fallback, plus the fallback's own drops.
+   * closed, and not taken by a fallback (`stats().dropped -
+   * stats().diverted`), plus the fallback's own drops.
    *
    * @returns The number of lost events.
    */
   drops(): number {
     let fromFallback = 0;
     try {
-      fromFallback = this.#fallback?.drops() ?? 0;
-    } catch {
-      // A fallback that cannot count is not our loss to report.
+      fromFallback = this.#settings.fallback?.drops() ?? 0;
+    } catch (error) {
+      this.#report(fallbackDropsThrew(error));
     }
     return this.#dropped - this.#diverted + fromFallback;
   }
@@ -567,50 +264,26 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   /**
    * The sink's counters, as they are now.
    *
-   * @returns A new object with `accepted`, `written`, `dropped`, `failed`,
-   * `invalid` and `queued`.
+   * @returns A new object with `accepted`, `written`, `dropped`, `diverted`,
+   * `failed`, `invalid` and `queued`.
    */
   stats(): AuditSinkStats {
+    const queue = this.#queue;
     return {
-      accepted: this.#accepted,
-      written: this.#written,
+      accepted: queue.accepted,
+      written: queue.written,
       dropped: this.#dropped,
-      failed: this.#failed,
+      diverted: this.#diverted,
+      failed: queue.failed,
       invalid: this.#invalid,
-      queued: this.#accepted - this.#written - this.#failed,
+      queued: queue.queued,
     };
   }
 
-  /** Whether onCall must drop: closed, sends waiting, or no room. */
+  /** Whether onCall must drop: not open, sends waiting, or no room. */
   #full(): boolean {
-    return this.#closed || this.#waiting > 0 || this.#room() <= 0;
-  }
-
-  /** Room left in the queue, in events, counting the batch being filled. */
-  #room(): number {
-    return this.#queueRoom - this.#openCount;
-  }
-
-  /** Reads the queue's desiredSize again, after it changed. */
-  #queueChanged(): void {
-    this.#queueRoom = this.#queue.desiredSize ?? 0;
-  }
-
-  /** The event's line, or the error that makes it invalid (counted). */
-  #lineOf(event: CallEvent): string | Error {
-    const line = checkedLine(event);
-    if (typeof line !== "string") return this.#invalidEvent(line);
-    if (line.length * 3 > this.#maxLineBytes) {
-      const bytes = utf8Length(line);
-      if (bytes > this.#maxLineBytes) {
-        return this.#invalidEvent(
-          new RangeError(
-            `calltrail: the event's line is ${bytes} bytes, above maxLineBytes (${this.#maxLineBytes}). Shorten its long fields, such as outcome.message, or raise maxLineBytes.`,
-          ),
-        );
-      }
-    }
-    return line;
+    return this.#state !== "open" || this.#sends.waiting > 0 ||
+      this.#queue.room() <= 0;
   }
 
   #invalidEvent(error: Error): Error {
@@ -619,382 +292,80 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     return error;
   }
 
-  #accept(line: string): void {
-    this.#accepted++;
-    if (this.#openCount++ === 0) this.#schedule();
-    this.#open += line + "\n";
-    if (this.#open.length >= BATCH_CHARS || this.#room() <= 0) this.#seal();
-  }
-
   #drop(event: CallEvent): void {
     this.#dropped++;
-    const fallback = this.#fallback;
-    if (fallback === undefined) {
-      if (!this.#overflowSeen && !this.#closed) this.#overflowed();
-      return;
-    }
-    if (this.#closeCalled) return;
-    this.#diverted++;
-    try {
-      fallback.onCall(event);
-    } catch (error) {
-      this.#report(
-        new Error(
-          `calltrail: the fallback sink threw from onCall (${
-            error instanceof Error ? error.message : describe(error)
-          }); an AuditSink's onCall must never throw.`,
-          { cause: error },
-        ),
-      );
-    }
-  }
-
-  /**
-   * The queue is full and events are lost: tells onError, at most once a
-   * second, and only once until a batch settles (so a drop rarely reads the
-   * clock).
-   */
-  #overflowed(): void {
-    this.#overflowSeen = true;
-    const now = Date.now();
-    if (now < this.#nextOverflowReport) return;
-    this.#nextOverflowReport = now + OVERFLOW_REPORT_MS;
-    this.#report(
-      new Error(
-        `calltrail: the queue is full (capacity ${this.#capacity}), so events are dropped: ${this.#dropped} so far (see stats().dropped). The destination is slower than the calls: raise capacity, wait for room with send(), or give a fallback sink.`,
-      ),
-    );
-  }
-
-  /**
-   * Seals the batch being filled soon: on the next turn of the event loop
-   * where there is a process (more lines share a batch), or at the end of the
-   * current job on workerd and in browsers, where a request's timers may be
-   * cancelled when it ends.
-   */
-  #schedule(): void {
-    if (this.#sealPending) return;
-    this.#sealPending = true;
-    if (this.#useTimer) {
+    const state = this.#state;
+    const fallback = this.#settings.fallback;
+    if (fallback !== undefined && (state === "open" || state === "failed")) {
       try {
-        this.#timer = setTimeout(this.#onTimer, 0);
-        return;
-      } catch {
-        // Timers are forbidden here; a microtask will do.
+        fallback.onCall(event);
+        this.#diverted++;
+      } catch (error) {
+        this.#report(fallbackThrew(error));
       }
-    }
-    queueMicrotask(this.#onTimer);
+    } else if (state === "open") this.#overflow.drop();
   }
 
-  #onTimer = (): void => {
-    this.#sealPending = false;
-    this.#timer = undefined;
-    // While batches are on their way, let lines gather: the batch is sealed
-    // when the queue has drained (group commit), in fewer, larger writes.
-    if (this.#sealed === 0) this.#seal();
-    else this.#sealWhenDrained = true;
+  /** A send the sink cannot take: counted as dropped, rejected. */
+  #turnAway(reason: unknown): Promise<void> {
+    this.#dropped++;
+    return Promise.reject(reason);
+  }
+
+  /** Lets waiting sends in, in order, while there is room. */
+  #settled = (): void => {
+    this.#watch.progress();
+    this.#overflow.rearm();
+    if (this.#sends.waiting > 0) this.#sends.admit(this.#hasRoom, this.#take);
   };
 
-  /** Moves the batch being filled into the queue. */
-  #seal(): void {
-    const count = this.#openCount;
-    if (count === 0) return;
-    const batch = new Batch(this.#open, count);
-    this.#open = "";
-    this.#openCount = 0;
-    if (this.#tail === undefined) this.#head = batch;
-    else this.#tail.next = batch;
-    this.#tail = batch;
-    this.#sealed++;
-    this.#last = this.#queue.write(batch).then(
-      this.#afterBatch,
-      this.#afterBatch,
-    );
-    this.#queueChanged();
-  }
+  #hasRoom = (): boolean => this.#state === "open" && this.#queue.room() > 0;
 
-  /** The queue's sink: writes one batch; never rejects. */
-  async #writeBatch(batch: Batch): Promise<void> {
-    // Never touch the destination inside onCall: start on a microtask.
-    await undefined;
-    if (batch.handed || this.#abandoned) return; // written at exit, or given up
-    batch.handed = true;
-    this.#head = batch.next;
-    if (this.#head === undefined) this.#tail = undefined;
-    batch.next = undefined;
-    const count = batch.count;
-    if (this.#failure !== undefined) {
-      // Reported once, when the destination failed.
-      this.#failed += count;
-      return;
-    }
-    try {
-      await this.#destination.write(batch.text);
-      if (this.#abandoned) return; // already counted as failed
-      this.#written += count;
-    } catch (error) {
-      if (this.#abandoned) return;
-      this.#failed += count;
-      this.#destinationFailed(error, count);
-    }
-  }
+  #take = (line: string): void => this.#queue.push(line);
 
-  #destinationFailed(error: unknown, count: number): void {
-    const cause = error instanceof Error ? error : new Error(describe(error));
-    this.#failure = cause;
-    this.#closed = true;
-    const to = this.#fallback !== undefined && !this.#closeCalled
-      ? "its fallback takes new events"
-      : "new events are dropped";
-    const queued = this.#accepted - this.#written - this.#failed;
-    const rest = queued === 0
-      ? ""
-      : ` The ${queued} events still queued count as failed too.`;
+  #destinationFailed = (thrown: unknown, count: number): void => {
+    this.#failure = asError(thrown);
+    const wasOpen = this.#state === "open";
+    if (wasOpen) this.#state = "failed";
     this.#report(
-      new Error(
-        `calltrail: the destination failed to write ${count} events, counted as failed (${cause.message}).${rest} The sink takes no more events: ${to}.`,
-        { cause: error },
+      destinationFailed(
+        thrown,
+        count,
+        this.#queue.queued,
+        wasOpen && this.#settings.fallback !== undefined,
       ),
     );
-    this.#rejectWaiters();
-  }
-
-  /** Admits waiting sends, in order, while there is room. */
-  #afterBatch = (): void => {
-    this.#onProgress?.();
-    this.#overflowSeen = false;
-    this.#queueChanged();
-    if (--this.#sealed === 0 && this.#sealWhenDrained) {
-      this.#sealWhenDrained = false;
-      this.#seal();
-    }
-    const waiters = this.#waiters;
-    while (this.#waiting > 0 && !this.#closed && this.#room() > 0) {
-      const waiter = waiters[this.#waiterHead];
-      waiters[this.#waiterHead++] = undefined;
-      if (waiter?.line === undefined) continue; // aborted
-      const line = waiter.line;
-      waiter.line = undefined;
-      this.#waiting--;
-      waiter.signal?.removeEventListener("abort", waiter.onAbort!);
-      this.#accept(line);
-      waiter.resolve();
-    }
-    this.#compactWaiters();
+    this.#dropped += this.#sends.rejectAll(closedError(this.#failure));
   };
-
-  #compactWaiters(): void {
-    if (this.#waiting === 0) {
-      this.#waiters = [];
-      this.#waiterHead = 0;
-    } else if (this.#waiterHead > 1024) {
-      this.#waiters = this.#waiters.slice(this.#waiterHead);
-      this.#waiterHead = 0;
-    }
-  }
-
-  #rejectWaiters(): void {
-    if (this.#waiting === 0) return;
-    const error = this.#closedError();
-    const waiters = this.#waiters;
-    for (let i = this.#waiterHead; i < waiters.length; i++) {
-      const waiter = waiters[i];
-      if (waiter?.line === undefined) continue;
-      waiter.line = undefined;
-      this.#dropped++;
-      waiter.signal?.removeEventListener("abort", waiter.onAbort!);
-      waiter.reject(error);
-    }
-    this.#waiting = 0;
-    this.#compactWaiters();
-  }
-
-  #closedError(): Error {
-    if (this.#failure !== undefined) {
-      return new Error(
-        `calltrail: the sink's destination failed (${this.#failure.message}), so the sink takes no more events; this one was counted as dropped.`,
-        { cause: this.#failure },
-      );
-    }
-    return new Error(
-      "calltrail: the sink is closed (close() was called), so this event was counted as dropped. Send events before close().",
-    );
-  }
 
   async #shutdown(): Promise<void> {
-    this.#closeCalled = true;
-    this.#closed = true;
-    this.#rejectWaiters();
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      this.#sealPending = false;
+    this.#state = "closing";
+    const { closeTimeout, preventClose } = this.#settings;
+    this.#dropped += this.#sends.rejectAll(closedError(undefined));
+    if (!await this.#watch.watch(this.#queue.close())) {
+      this.#state = "abandoned";
+      const reason = abandoned(closeTimeout, this.#queue.queued, preventClose);
+      this.#failure ??= reason;
+      this.#queue.abandon(reason, preventClose);
+      return this.#report(reason);
     }
-    this.#seal();
-    if (!await this.#progresses(this.#queue.close())) return this.#abandon();
-    if (this.#failure !== undefined || this.#preventClose) {
-      this.#destination.release();
-      return;
-    }
-    let closed: boolean;
     try {
-      closed = await this.#progresses(this.#destination.close());
-    } catch (error) {
-      this.#report(
-        new Error(
-          `calltrail: closing the destination failed (${
-            error instanceof Error ? error.message : describe(error)
-          }); every event was written before.`,
-          { cause: error },
-        ),
-      );
-      return;
-    }
-    if (!closed) {
-      this.#report(
-        new Error(
-          `calltrail: the destination did not finish closing within closeTimeout (${this.#closeTimeout} ms); every event was written before, and close() stopped waiting.`,
-        ),
-      );
-    }
-  }
-
-  /**
-   * Whether `work` settles (true) before the destination goes
-   * `closeTimeout` ms without progress (false). A settled batch is
-   * progress. Rejections pass through.
-   */
-  #progresses(work: void | Promise<void>): Promise<boolean> {
-    const done = Promise.resolve(work).then(() => true);
-    const ms = this.#closeTimeout;
-    if (ms > MAX_TIMER_MS) return done;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stalled = new Promise<boolean>((resolve) => {
-      const arm = (): void => {
-        clearTimeout(timer);
-        try {
-          timer = setTimeout(() => resolve(false), ms);
-        } catch {
-          // No timers here (a global scope on workerd): wait for ever.
-        }
-      };
-      this.#onProgress = arm;
-      arm();
-    });
-    const stop = (): void => {
-      clearTimeout(timer);
-      this.#onProgress = undefined;
-    };
-    done.then(stop, stop);
-    return Promise.race([done, stalled]);
-  }
-
-  /** close() gives up on a stalled destination. */
-  #abandon(): void {
-    const queued = this.#accepted - this.#written - this.#failed;
-    this.#abandoned = true;
-    this.#failed += queued;
-    this.#head = this.#tail = undefined;
-    const fate = this.#preventClose ? "released (preventClose)" : "aborted";
-    const error = new Error(
-      `calltrail: the destination made no progress for closeTimeout (${this.#closeTimeout} ms), so close() gave up: the ${queued} events still queued were counted as failed and the destination was ${fate}. Raise closeTimeout if the destination is slow but alive.`,
-    );
-    this.#failure ??= error;
-    this.#report(error);
-    try {
-      if (this.#preventClose) this.#destination.release();
-      else this.#destination.abort(error);
-    } catch {
-      // Neither may throw; nothing more can be done here.
-    }
-    for (const resolve of this.#flushes) resolve();
-    this.#flushes.clear();
-  }
-
-  #drainSync(write: (text: string) => void, finish?: () => void): void {
-    if (this.#abandoned) return;
-    try {
-      finish?.();
-    } catch (error) {
-      this.#report(
-        error instanceof Error ? error : new Error(describe(error)),
-      );
-    }
-    this.#seal();
-    for (let batch = this.#head; batch !== undefined; batch = batch.next) {
-      batch.handed = true;
-      if (this.#failure !== undefined) {
-        this.#failed += batch.count;
-        continue;
+      if (this.#failure !== undefined || preventClose) {
+        this.#queue.releaseDestination();
+      } else if (!await this.#watch.watch(this.#queue.closeDestination())) {
+        this.#report(closeStalled(closeTimeout));
       }
-      try {
-        write(batch.text);
-        this.#written += batch.count;
-      } catch (error) {
-        this.#failed += batch.count;
-        this.#destinationFailed(error, batch.count);
-      }
+    } catch (error) {
+      this.#report(closeFailed(error));
     }
-    this.#head = this.#tail = undefined;
+    this.#state = "closed";
   }
 
-  #report(error: Error): void {
+  #report = (error: Error): void => {
     try {
-      this.#onError(error);
+      this.#settings.onError(error);
     } catch {
       // onError must not throw; if it does, there is no one left to tell.
     }
-  }
-}
-
-function checkCount(name: string, value: unknown, hint: string): void {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `calltrail: the ${name} option must be an integer >= 1, got ${
-        describe(value)
-      }. Leave it out to use the default, ${hint}.`,
-    );
-  }
-}
-
-/** UTF-8 length of a string without lone surrogates (JSON escapes them). */
-function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) continue;
-    if (unit < 0x800) bytes += 1;
-    else if (unit < 0xd800 || unit > 0xdbff) bytes += 2;
-    else {
-      // A surrogate pair: 4 bytes for 2 code units.
-      bytes += 2;
-      i++;
-    }
-  }
-  return bytes;
-}
-
-/** A LineDestination over a WritableStream: UTF-8 bytes, one chunk a batch. */
-function encodingDestination(
-  destination: WritableStream<Uint8Array>,
-): LineDestination {
-  if (typeof destination?.getWriter !== "function") {
-    throw new TypeError(
-      `calltrail: JsonLinesAuditSink needs a WritableStream<Uint8Array> destination, got ${
-        describe(destination)
-      }.`,
-    );
-  }
-  if (destination.locked) {
-    throw new TypeError(
-      "calltrail: the destination WritableStream is locked by another writer; pass an unlocked stream, or release its writer first.",
-    );
-  }
-  const writer = destination.getWriter();
-  return {
-    write: (text) => writer.write(encoder.encode(text)),
-    close: () => writer.close(),
-    release: () => writer.releaseLock(),
-    abort: (reason) => void writer.abort(reason).catch(() => {}),
   };
 }

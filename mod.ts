@@ -62,13 +62,13 @@ export {
 } from "./call_event_schema.ts";
 export { parseCallEvent } from "./parse_call_event.ts";
 export type { AuditSink } from "./audit_sink.ts";
-export {
-  type AuditSinkOptions,
-  type AuditSinkStats,
-  JsonLinesAuditSink,
-  type JsonLinesAuditSinkOptions,
-  type SendOptions,
-} from "./json_lines_audit_sink.ts";
+export type { AuditSinkStats } from "./audit_sink_stats.ts";
+export { JsonLinesAuditSink } from "./json_lines_audit_sink.ts";
+export type {
+  AuditSinkOptions,
+  JsonLinesAuditSinkOptions,
+  SendOptions,
+} from "./json_lines_audit_sink_options.ts";
 export { fileAuditSink } from "./sinks/file.ts";
 export { stdoutAuditSink } from "./sinks/stdout.ts";
 export { stderrAuditSink } from "./sinks/stderr.ts";
@@ -77,4 +77,8 @@ export {
   MemoryAuditSink,
   type MemoryAuditSinkOptions,
 } from "./sinks/memory.ts";
-export { type FanoutAuditSink, fanoutAuditSink } from "./sinks/fanout.ts";
+export {
+  type FanoutAuditSink,
+  fanoutAuditSink,
+  type FanoutAuditSinkOptions,
+} from "./sinks/fanout.ts";

@@ -1,3 +1,4 @@
+import { errorMessage } from "./_error_message.ts";
 import { CallEventSchema } from "./call_event_schema.ts";
 import type { CallEvent } from "./types.ts";
 
@@ -30,7 +31,7 @@ export function parseCallEvent(line: string): CallEvent {
   } catch (error) {
     throw new SyntaxError(
       `calltrail: cannot read the audit line: it is not JSON (${
-        (error as Error).message
+        errorMessage(error)
       }). Line: ${preview(line)}`,
       { cause: error },
     );

@@ -1,5 +1,6 @@
 import { describe } from "./_describe.ts";
 import { RFC3339_PATTERN } from "./_rfc3339.ts";
+import { isJavaScriptCore } from "./_runtime.ts";
 import type { CallEvent, CapProvenance, Outcome, ProvSource } from "./types.ts";
 
 /**
@@ -57,9 +58,7 @@ export const builders: {
 } = { byConcatenation, byStringify };
 
 function pickBuilder(): (event: CallEvent) => string {
-  return (globalThis as { Bun?: unknown }).Bun === undefined
-    ? byConcatenation
-    : byStringify;
+  return isJavaScriptCore() ? byStringify : byConcatenation;
 }
 
 function byConcatenation(event: CallEvent): string {

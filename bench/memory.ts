@@ -194,6 +194,7 @@ class NullSink {
       accepted: n,
       written: n,
       dropped: 0,
+      diverted: 0,
       failed: 0,
       invalid: 0,
       queued: 0,

@@ -3,12 +3,9 @@
 // are written in order by `write`; when the process exits before `close()`,
 // whatever is still queued is written synchronously by `writeSync`.
 
-import {
-  type AuditSinkOptions,
-  drainPendingSync,
-  type JsonLinesAuditSink,
-  lineSink,
-} from "../json_lines_audit_sink.ts";
+import { lineStream } from "../_line_destination.ts";
+import { JsonLinesAuditSink } from "../json_lines_audit_sink.ts";
+import type { AuditSinkOptions } from "../json_lines_audit_sink_options.ts";
 import { onExit } from "./_exit.ts";
 
 /** How a native sink writes and closes its destination. */
@@ -26,7 +23,7 @@ export interface NativeTarget {
   close(): void;
 }
 
-/** Makes the sink and registers its exit drain until it is closed. */
+/** Makes the sink, whose queue is drained at exit until it is closed. */
 export function nativeSink(
   target: NativeTarget,
   options: AuditSinkOptions,
@@ -36,10 +33,10 @@ export function nativeSink(
     cancelDrain();
     target.close();
   };
-  const sink = lineSink({
-    write: async (text) => {
+  const destination = lineStream({
+    write: async (batch) => {
       try {
-        await target.write(text);
+        await target.write(batch.text);
       } catch (error) {
         release();
         throw error;
@@ -48,9 +45,14 @@ export function nativeSink(
     close: release,
     release,
     abort: release,
-  }, { ...options, preventClose: false });
-  cancelDrain = onExit(() =>
-    drainPendingSync(sink, target.writeSync, target.finishSync)
-  );
-  return sink;
+    attach: (queue) => {
+      cancelDrain = onExit(() =>
+        queue.drainSync(target.writeSync, target.finishSync)
+      );
+    },
+  });
+  return new JsonLinesAuditSink(destination, {
+    ...options,
+    preventClose: false,
+  });
 }

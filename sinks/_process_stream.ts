@@ -1,10 +1,8 @@
 // Internal: the stdout and stderr sinks. They write to the process's own
 // stream and never close it.
 
-import type {
-  AuditSinkOptions,
-  JsonLinesAuditSink,
-} from "../json_lines_audit_sink.ts";
+import type { JsonLinesAuditSink } from "../json_lines_audit_sink.ts";
+import type { AuditSinkOptions } from "../json_lines_audit_sink_options.ts";
 import { consoleTarget } from "./console.ts";
 import { encodingWriter } from "./_encoding_writer.ts";
 import { nativeSink, type NativeTarget } from "./_native_sink.ts";

@@ -1,7 +1,5 @@
-import type {
-  AuditSinkOptions,
-  JsonLinesAuditSink,
-} from "../json_lines_audit_sink.ts";
+import type { JsonLinesAuditSink } from "../json_lines_audit_sink.ts";
+import type { AuditSinkOptions } from "../json_lines_audit_sink_options.ts";
 import { nativeSink, type NativeTarget } from "./_native_sink.ts";
 
 /**

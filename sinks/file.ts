@@ -1,9 +1,8 @@
-import type {
-  AuditSinkOptions,
-  JsonLinesAuditSink,
-} from "../json_lines_audit_sink.ts";
+import type { JsonLinesAuditSink } from "../json_lines_audit_sink.ts";
+import type { AuditSinkOptions } from "../json_lines_audit_sink_options.ts";
 import { nativeSink, type NativeTarget } from "./_native_sink.ts";
 import { encodingWriter } from "./_encoding_writer.ts";
+import { errorMessage } from "../_error_message.ts";
 import { nodeFs, runtime } from "../_runtime.ts";
 
 /**
@@ -28,9 +27,12 @@ import { nodeFs, runtime } from "../_runtime.ts";
  * @example Audit to a file
  * ```ts
  * import { createCallEvent, fileAuditSink } from "@calltrail/audit";
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  *
- * const path = `${await Deno.makeTempDir()}/audit.jsonl`;
- * await using sink = await fileAuditSink(path);
+ * const dir = await mkdtemp(join(tmpdir(), "calltrail-"));
+ * const sink = await fileAuditSink(join(dir, "audit.jsonl"));
  * sink.onCall(createCallEvent({
  *   call_id: "01J000000000000000000000TEST",
  *   tool_id: "ref:echo.say",
@@ -38,6 +40,7 @@ import { nodeFs, runtime } from "../_runtime.ts";
  *   outcome: { kind: "success" },
  *   tier: "hot",
  * }));
+ * await sink.close();
  * ```
  */
 export async function fileAuditSink(
@@ -74,7 +77,7 @@ async function openForAppend(path: string | URL): Promise<NativeTarget> {
   } catch (error) {
     throw new Error(
       `calltrail: cannot open the audit file ${shown} for appending (${
-        (error as Error)?.message
+        errorMessage(error)
       }). Check that its directory exists and that this process may write there.`,
       { cause: error },
     );
@@ -85,7 +88,7 @@ async function openForAppend(path: string | URL): Promise<NativeTarget> {
     } catch (error) {
       throw new Error(
         `calltrail: writing to the audit file ${shown} failed (${
-          (error as Error)?.message
+          errorMessage(error)
         }).`,
         { cause: error },
       );

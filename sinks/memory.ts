@@ -2,7 +2,7 @@ import { checkedLine } from "../_checked_line.ts";
 import { describe } from "../_describe.ts";
 import { rateLimitedConsoleReporter } from "../_report.ts";
 import type { AuditSink } from "../audit_sink.ts";
-import type { AuditSinkStats } from "../json_lines_audit_sink.ts";
+import type { AuditSinkStats } from "../audit_sink_stats.ts";
 import type { CallEvent } from "../types.ts";
 
 /** Options of {@linkcode MemoryAuditSink}. *
@@ -117,6 +117,7 @@ export class MemoryAuditSink implements AuditSink {
       accepted: this.#accepted,
       written: this.#accepted,
       dropped: this.#dropped,
+      diverted: 0,
       failed: 0,
       invalid: this.#invalid,
       queued: 0,

@@ -1,12 +1,10 @@
-import type {
-  AuditSinkOptions,
-  JsonLinesAuditSink,
-} from "../json_lines_audit_sink.ts";
+import type { JsonLinesAuditSink } from "../json_lines_audit_sink.ts";
+import type { AuditSinkOptions } from "../json_lines_audit_sink_options.ts";
 import { processStreamSink } from "./_process_stream.ts";
 
 /**
  * A sink that writes JSON lines to the process's standard output, in batches
- * (`Deno.stdout` on Deno, `process.stdout` on Node and Bun). It never closes
+ * (`Deno.stdout` on Deno, file descriptor 1 on Node and Bun). It never closes
  * stdout: `close()` only writes what is queued. If the process exits without
  * `close()`, queued events are written synchronously first. On a runtime
  * without a process stdout (workerd, browsers) each line goes to

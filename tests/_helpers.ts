@@ -85,6 +85,7 @@ export function stats(counts: Partial<AuditSinkStats>): AuditSinkStats {
     accepted: 0,
     written: 0,
     dropped: 0,
+    diverted: 0,
     failed: 0,
     invalid: 0,
     queued: 0,

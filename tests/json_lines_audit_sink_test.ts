@@ -141,14 +141,20 @@ describe("JsonLinesAuditSink", () => {
     assert.equal(dest.lines().length, 100);
   });
 
-  test("never touches the destination inside onCall", () => {
+  test("never touches the destination inside onCall", async () => {
     let writes = 0;
     const sink = new JsonLinesAuditSink(
       new WritableStream({ write: () => void writes++ }),
       { capacity: 4 },
     );
+    // Once the streams have started, a write reaches the destination at once.
+    await tick();
+    // The fourth event fills the queue, which seals the batch at once.
     for (let i = 0; i < 100; i++) sink.onCall(event(i));
-    assert.equal(writes, 0);
+    assert.equal(writes, 0, "no write inside onCall");
+    await sink.flush();
+    assert.equal(writes, 1, "the batch was written after onCall returned");
+    await sink.close();
   });
 
   describe("when the queue is full", () => {
@@ -197,7 +203,7 @@ describe("JsonLinesAuditSink", () => {
       await dest.releaseUntil(sink.close());
     });
 
-    test("tells onError that events are lost, once for back-to-back overflows", async () => {
+    test("tells onError how many events were lost, once for back-to-back overflows", async () => {
       const dest = gated();
       const errors: Error[] = [];
       const sink = new JsonLinesAuditSink(dest.stream, {
@@ -205,13 +211,16 @@ describe("JsonLinesAuditSink", () => {
         onError: (error) => void errors.push(error),
       });
       for (let i = 0; i < 5; i++) sink.onCall(event(i));
+      assert.equal(errors.length, 0, "told at the end of the burst");
+      await tick(1);
       assert.equal(errors.length, 1);
       assert.match(
         errors[0].message,
-        /queue is full \(capacity 2\), so events are dropped: 1 so far/,
+        /queue is full \(capacity 2\), so events are dropped: 3 since the last report, 3 in all/,
       );
       await dest.release();
       for (let i = 5; i < 10; i++) sink.onCall(event(i));
+      await tick(1);
       assert.equal(sink.stats().dropped, 6);
       assert.equal(errors.length, 1, "at most one report a second");
       await dest.releaseUntil(sink.close());
@@ -491,10 +500,16 @@ describe("JsonLinesAuditSink", () => {
       await sink.close();
     });
 
-    test("resolves at once when nothing is queued", async () => {
-      const sink = new JsonLinesAuditSink(collector().stream);
-      await sink.flush();
-      assert.equal(sink.stats().accepted, 0);
+    test("resolves at once when nothing is queued, without writing", async () => {
+      const dest = gated();
+      const sink = new JsonLinesAuditSink(dest.stream);
+      let flushed = false;
+      const flushing = sink.flush().then(() => void (flushed = true));
+      await tick(1);
+      assert.equal(flushed, true, "nothing to wait for");
+      assert.equal(dest.pending.length, 0, "no empty write");
+      await flushing;
+      await sink.close();
     });
   });
 
@@ -725,8 +740,12 @@ describe("JsonLinesAuditSink", () => {
         sink.stats(),
         stats({ accepted: 16, dropped: 4984, queued: 16 }),
       );
+      await tick(1);
       assert.equal(errors.length, 1);
-      assert.match(errors[0].message, /queue is full \(capacity 16\)/);
+      assert.match(
+        errors[0].message,
+        /queue is full \(capacity 16\).*: 4984 since the last report/,
+      );
       await sink.close();
     });
 

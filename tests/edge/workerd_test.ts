@@ -274,12 +274,12 @@ describe("calltrail on workerd", () => {
             full.closed,
             stats({ accepted: 2, written: 2, dropped: 3 }),
           );
-          // Three drops in one burst: onError is told once, not three times.
+          // Three drops in one burst: onError is told once, with all three.
           const errors = body.errors as string[];
           assert.equal(errors.length, 1, errors.join("\n"));
           assert.match(
             errors[0],
-            /queue is full \(capacity 2\).*dropped: 1 so far/,
+            /queue is full \(capacity 2\).*dropped: 3 since the last report, 3 in all/,
           );
         },
       );

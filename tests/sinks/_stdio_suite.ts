@@ -65,6 +65,7 @@ export function stdioSuite(stream: "stdout" | "stderr"): void {
           accepted: n,
           written: n,
           dropped: 0,
+          diverted: 0,
           failed: 0,
           invalid: 2,
           queued: 0,
