@@ -22,7 +22,8 @@ function domExceptionMessage(thrown: object): string | undefined {
  * The message of `thrown`, for an error report. For an `Error`, its own
  * `message` as a data property (a getter is never called); for a
  * `DOMException` (an `AbortSignal`'s reason, say), the platform's message;
- * for anything else, a short description from {@linkcode describe}, such as
+ * for an Error with neither, `an Error whose message is unreadable`; for
+ * anything else, a short description from {@linkcode describe}, such as
  * `the string "boom"`. It never throws.
  *
  * @param thrown Whatever was thrown.
@@ -35,6 +36,9 @@ export function errorMessage(thrown: unknown): string {
       if (typeof own === "string") return own;
       const platform = domExceptionMessage(thrown);
       if (platform !== undefined) return platform;
+      if (thrown instanceof Error) {
+        return "an Error whose message is unreadable";
+      }
     } catch {
       // A proxy whose traps throw: describe it without reading it.
     }

@@ -22,6 +22,7 @@ type ReportState = "ready" | "planned" | "resting";
 export class OverflowReport {
   readonly #capacity: number;
   readonly #report: (error: Error) => void;
+  readonly #now: () => number;
   #state: ReportState = "ready";
   #dropped = 0;
   #reported = 0;
@@ -30,10 +31,16 @@ export class OverflowReport {
   /**
    * @param capacity The queue's capacity, for the message.
    * @param report Where reports go.
+   * @param now The clock, in milliseconds.
    */
-  constructor(capacity: number, report: (error: Error) => void) {
+  constructor(
+    capacity: number,
+    report: (error: Error) => void,
+    now: () => number = Date.now,
+  ) {
     this.#capacity = capacity;
     this.#report = report;
+    this.#now = now;
   }
 
   /** One event was dropped because the queue is full. */
@@ -56,7 +63,7 @@ export class OverflowReport {
 
   #due = (): void => {
     this.#state = "resting";
-    const now = Date.now();
+    const now = this.#now();
     if (now < this.#next) return;
     this.#next = now + REPORT_EVERY_MS;
     const since = this.#dropped - this.#reported;

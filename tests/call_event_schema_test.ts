@@ -26,8 +26,10 @@ describe("CallEventSchema", () => {
   });
 
   test("parse throws on an invalid event", () => {
-    assert.throws(() =>
-      CallEventSchema.parse({ ...sampleEvent(), call_id: "" })
+    assert.throws(
+      () => CallEventSchema.parse({ ...sampleEvent(), call_id: "" }),
+      (error: { issues?: { path: PropertyKey[] }[] }) =>
+        error.issues?.length === 1 && error.issues[0].path[0] === "call_id",
     );
   });
 

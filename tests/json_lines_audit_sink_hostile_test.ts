@@ -4,28 +4,23 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import process from "node:process";
 import fc from "fast-check";
 import {
   type AuditSinkStats,
   type CallEvent,
   JsonLinesAuditSink,
   type JsonLinesAuditSinkOptions,
-  parseCallEvent,
   serializeCallEvent,
 } from "../mod.ts";
 import {
   callEventArb,
-  hostileTextEventArb,
   hostileValueArb,
   mutatedEventArb,
-  REQUIRED_KEYS,
   SPEC_KEYS,
 } from "./_arbitraries.ts";
-import { runtime, sampleEvent, tempDir } from "./_helpers.ts";
+import { assertCanonical, lineOf, linesOf, show } from "./_canonical.ts";
+import { sampleEvent } from "./_helpers.ts";
+import { throwables } from "./_throwables.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
@@ -55,7 +50,6 @@ function openSink(options: JsonLinesAuditSinkOptions = {}) {
   };
 }
 
-/** A printable name for anything, even what String() cannot print. */
 /** The spec's example with every optional key, each string field present. */
 function fullEvent(): CallEvent {
   return sampleEvent({
@@ -65,14 +59,6 @@ function fullEvent(): CallEvent {
       source: { kind: "ucan_chain", issuer_did: "did:key:z", chain_depth: 0 },
     }],
   });
-}
-
-function show(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return typeof value;
-  }
 }
 
 type Counter = "accepted" | "dropped" | "invalid";
@@ -132,81 +118,6 @@ async function sendChecked(
     (error: unknown) => ({ resolved: false, error }),
   );
   return { counter: grown(before, sink.stats(), where), ...settled };
-}
-
-/** serializeCallEvent's line for `input`, or undefined if it rejects it. */
-function lineOf(input: unknown): string | undefined {
-  try {
-    return serializeCallEvent(input as CallEvent);
-  } catch {
-    return undefined;
-  }
-}
-
-const OUTCOME_KEYS: Record<string, string[]> = {
-  success: ["kind"],
-  invalid_args: ["kind", "message"],
-  execution_failed: ["kind", "code", "retryable"],
-  capability_denied: ["kind", "missing"],
-  rate_limited: ["kind", "retry_after_ms"],
-  tool_not_found: ["kind"],
-};
-const SOURCE_KEYS: Record<string, string[]> = {
-  string_allow_list: ["kind"],
-  ucan_chain: ["kind", "issuer_did", "chain_depth"],
-};
-
-/**
- * A written line is canonical: compact JSON as JSON.stringify writes it, only
- * SPEC keys in SPEC order (also inside outcome and provenance), and it parses
- * with parseCallEvent and re-serializes to the same bytes.
- */
-function assertCanonical(line: string, where: string): void {
-  const at = `${where}: ${line.slice(0, 300)}`;
-  assert.equal(JSON.stringify(JSON.parse(line)), line, `not compact: ${at}`);
-  const parsed = JSON.parse(line) as Record<string, unknown>;
-  const keys = Object.keys(parsed);
-  const ranks = keys.map((key) => SPEC_KEYS.indexOf(key));
-  assert.ok(
-    ranks.every((rank, i) => rank >= 0 && (i === 0 || rank > ranks[i - 1])),
-    `keys ${JSON.stringify(keys)} are not SPEC keys in SPEC order: ${at}`,
-  );
-  for (const key of REQUIRED_KEYS) {
-    assert.ok(keys.includes(key), `missing ${key}: ${at}`);
-  }
-  const outcome = parsed.outcome as Record<string, unknown>;
-  assert.deepEqual(
-    Object.keys(outcome),
-    OUTCOME_KEYS[outcome.kind as string],
-    `outcome keys: ${at}`,
-  );
-  for (
-    const entry of (parsed.capability_provenance ?? []) as Record<
-      string,
-      Record<string, unknown>
-    >[]
-  ) {
-    assert.deepEqual(Object.keys(entry), ["cap", "source"], `entry: ${at}`);
-    assert.deepEqual(
-      Object.keys(entry.source),
-      SOURCE_KEYS[entry.source.kind as string],
-      `source keys: ${at}`,
-    );
-  }
-  let event: CallEvent;
-  try {
-    event = parseCallEvent(line);
-  } catch (error) {
-    assert.fail(`does not parse (${(error as Error).message}): ${at}`);
-  }
-  assert.equal(serializeCallEvent(event), line, `no round trip: ${at}`);
-}
-
-/** Splits the output into lines, asserting each ends with "\n". */
-function linesOf(output: string, where: string): string[] {
-  if (output === "") return [];
-  assert.ok(output.endsWith("\n"), `${where}: output ends with a newline`);
-  return output.slice(0, -1).split("\n");
 }
 
 /** Assigns `value` over the own property `key` without throwing. */
@@ -298,192 +209,6 @@ describe("JsonLinesAuditSink with hostile input", () => {
         ),
         { numRuns: 150 },
       );
-    });
-
-    test("extra keys, __proto__, constructor and toJSON never reach the line", async () => {
-      const plain = sampleEvent({
-        cursor_page: 2,
-        outcome: { kind: "execution_failed", code: "E", retryable: true },
-        capability_provenance: [{
-          cap: "fs.read",
-          source: {
-            kind: "ucan_chain",
-            issuer_did: "did:key:z",
-            chain_depth: 2,
-          },
-        }],
-      });
-      const clean = serializeCallEvent(plain);
-      const hostile = structuredClone(plain) as unknown as Record<
-        string,
-        unknown
-      >;
-      const inject = () => ({ injected: true, ts: "forged" });
-      const define = (target: object, key: string, value: unknown) =>
-        Object.defineProperty(target, key, {
-          value,
-          enumerable: true,
-          configurable: true,
-          writable: true,
-        });
-      const outcome = hostile.outcome as Record<string, unknown>;
-      const entry =
-        (hostile.capability_provenance as Record<string, unknown>[])[
-          0
-        ];
-      for (const target of [hostile, outcome, entry, entry.source as object]) {
-        define(target, "__proto__", { injected: true });
-        define(target, "constructor", { injected: true });
-        define(target, "toJSON", inject);
-        define(target, "TS", "forged");
-        define(target, "Kind", "forged");
-        define(target, "KIND", "forged");
-      }
-      define(hostile.granted_capabilities as object, "toJSON", inject);
-      define(hostile.capability_provenance as object, "toJSON", inject);
-      hostile.Tool_Id = "forged";
-      hostile.toolId = "forged";
-      hostile.callerId = "forged";
-      hostile.args = { password: "hunter2" };
-      // An outcome whose class carries toJSON: not an own key, still ignored.
-      class Outcome {
-        kind = "execution_failed";
-        code = "E";
-        retryable = true;
-        toJSON() {
-          return { kind: "success", injected: true };
-        }
-      }
-      const withClass = { ...plain, outcome: new Outcome() };
-
-      const { sink, output } = openSink();
-      assert.equal(onCallChecked(sink, hostile, "own extra keys"), "accepted");
-      assert.equal(onCallChecked(sink, withClass, "toJSON class"), "accepted");
-      const sent = await sendChecked(sink, hostile, "send");
-      assert.equal(sent.counter, "accepted");
-      await sink.close();
-      const lines = linesOf(output(), "output");
-      assert.deepEqual(lines, [clean, clean, clean]);
-      for (const line of lines) {
-        assertCanonical(line, "line");
-        assert.doesNotMatch(line, /injected|forged|hunter2/);
-      }
-    });
-  });
-
-  describe("strings that try to break the line", () => {
-    /** Every string of the event, to find its lone surrogates. */
-    const stringsOf = (value: unknown): string[] =>
-      typeof value === "string"
-        ? [value]
-        : typeof value === "object" && value !== null
-        ? Object.values(value).flatMap(stringsOf)
-        : [];
-    const escapeOf = (unit: string): string =>
-      "\\u" + unit.charCodeAt(0).toString(16).padStart(4, "0");
-
-    /** One line per event, no forged line, lone surrogates escaped. */
-    function assertHostileTextLines(text: string, events: CallEvent[]): void {
-      assert.equal(
-        text,
-        events.map((e) => serializeCallEvent(e) + "\n").join(""),
-      );
-      const lines = linesOf(text, "output");
-      assert.equal(lines.length, events.length, "one line per event");
-      lines.forEach((line, i) => {
-        const where = `line ${i}`;
-        // deno-lint-ignore no-control-regex -- raw control characters are the bug
-        assert.doesNotMatch(line, /[\u0000-\u001f]/, where);
-        assert.doesNotMatch(line, /\p{Cs}/u, `${where}: a raw lone surrogate`);
-        for (const s of stringsOf(events[i])) {
-          for (const lone of s.match(/\p{Cs}/gu) ?? []) {
-            assert.ok(line.includes(escapeOf(lone)), `${where}: ${lone}`);
-          }
-        }
-        // structuredClone: fc.record makes objects without a prototype.
-        assert.deepEqual(
-          parseCallEvent(line),
-          structuredClone(events[i]),
-          where,
-        );
-        assertCanonical(line, where);
-      });
-    }
-
-    test("in every string field: one line per event, no forged object, valid UTF-8", async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(hostileTextEventArb, { minLength: 1, maxLength: 6 }),
-          fc.boolean(),
-          async (events, viaSend) => {
-            const { sink, output } = openSink();
-            for (const [i, event] of events.entries()) {
-              const counter = viaSend
-                ? (await sendChecked(sink, event, `send ${i}`)).counter
-                : onCallChecked(sink, event, `onCall ${i}`);
-              assert.equal(counter, "accepted");
-            }
-            await sink.close();
-            assertHostileTextLines(output(), events);
-          },
-        ),
-        { numRuns: 200 },
-      );
-    });
-
-    test("a forged second line in each string field stays inside its string", async () => {
-      const forge =
-        'x"}\n{"ts":"2026-05-29T10:00:00.123Z","call_id":"forged","tool_id":"t","granted_capabilities":[],"duration_ms":0,"outcome":{"kind":"success"},"tier":"hot","dry_run":false,"schema_version":3,"secrets_resolved":false}\n{"x":"\\"\r\u2028\u2029\u0000\u007f\udfff\ud800';
-      const sources = (e: CallEvent) =>
-        e.capability_provenance![0] as {
-          cap: string;
-          source: { issuer_did: string };
-        };
-      const setters: [string, (e: CallEvent) => void][] = [
-        ["call_id", (e) => e.call_id = forge],
-        ["tool_id", (e) => e.tool_id = forge],
-        ["caller_id", (e) => e.caller_id = forge],
-        ["granted_capabilities", (e) => e.granted_capabilities = [forge, "a"]],
-        ["tier", (e) => e.tier = forge],
-        [
-          "outcome.message",
-          (e) => e.outcome = { kind: "invalid_args", message: forge },
-        ],
-        [
-          "outcome.code",
-          (e) =>
-            e.outcome = {
-              kind: "execution_failed",
-              code: forge,
-              retryable: false,
-            },
-        ],
-        [
-          "outcome.missing",
-          (e) => e.outcome = { kind: "capability_denied", missing: [forge] },
-        ],
-        ["capability_provenance[0].cap", (e) => sources(e).cap = forge],
-        [
-          "capability_provenance[0].source.issuer_did",
-          (e) => sources(e).source.issuer_did = forge,
-        ],
-      ];
-      const events = setters.map(([, set]) => {
-        const e = fullEvent();
-        set(e);
-        return e;
-      });
-      const { sink, output } = openSink();
-      for (const [i, e] of events.entries()) {
-        assert.equal(onCallChecked(sink, e, setters[i][0]), "accepted");
-      }
-      await sink.close();
-      const text = output();
-      assertHostileTextLines(text, events);
-      for (const line of linesOf(text, "output")) {
-        assert.ok(line.startsWith('{"ts":"2026-05-29T10:00:00.123Z"'));
-        assert.match(line, /\\udfff\\ud800/);
-      }
     });
   });
 
@@ -663,344 +388,7 @@ describe("JsonLinesAuditSink with hostile input", () => {
     });
   });
 
-  describe("proxies and getters", () => {
-    /** Wraps objects and arrays, deeply, in proxies whose traps pass through. */
-    function passThrough<T>(value: T, explicit: boolean): T {
-      if (typeof value !== "object" || value === null) return value;
-      const handler: ProxyHandler<object> = explicit
-        ? {
-          get: (t, k, r) => passThrough(Reflect.get(t, k, r), explicit),
-          has: (t, k) => Reflect.has(t, k),
-          ownKeys: (t) => Reflect.ownKeys(t),
-          getOwnPropertyDescriptor: (t, k) =>
-            Reflect.getOwnPropertyDescriptor(t, k),
-          getPrototypeOf: (t) => Reflect.getPrototypeOf(t),
-          defineProperty: (t, k, d) => Reflect.defineProperty(t, k, d),
-          set: (t, k, v, r) => Reflect.set(t, k, v, r),
-          deleteProperty: (t, k) => Reflect.deleteProperty(t, k),
-          isExtensible: (t) => Reflect.isExtensible(t),
-          preventExtensions: (t) => Reflect.preventExtensions(t),
-          setPrototypeOf: (t, p) => Reflect.setPrototypeOf(t, p),
-        }
-        : {
-          get: (t, k) => passThrough(Reflect.get(t, k), explicit),
-        };
-      return new Proxy(value as object, handler) as T;
-    }
-
-    test("a pass-through proxy is written as the same line as its target", async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(callEventArb, { minLength: 1, maxLength: 5 }),
-          async (events) => {
-            const { sink, output } = openSink();
-            const expected: string[] = [];
-            for (const [i, event] of events.entries()) {
-              const line = serializeCallEvent(event);
-              for (
-                const proxy of [
-                  new Proxy(event, {}),
-                  passThrough(event, true),
-                  passThrough(event, false),
-                ]
-              ) {
-                assert.equal(onCallChecked(sink, proxy, `${i}`), "accepted");
-                expected.push(line);
-              }
-            }
-            await sink.close();
-            assert.equal(output(), expected.map((l) => l + "\n").join(""));
-          },
-        ),
-        { numRuns: 100 },
-      );
-    });
-
-    /**
-     * A proxy over `target` whose string keys give, read after read, the
-     * target's value and `alternative`'s (in an order set by `altFirst`),
-     * counting reads per key and recording in `seen` what the first read of
-     * each key gave (nested changing objects as their own `seen`).
-     */
-    function changing(
-      target: Record<string | number, unknown>,
-      alternative: unknown,
-      altFirst: boolean,
-      reads: Map<string, number>,
-      path: string,
-    ): { proxy: object; seen: Record<string, unknown> } {
-      const seen =
-        (Array.isArray(target) ? new Array(target.length) : {}) as Record<
-          string,
-          unknown
-        >;
-      const nested = new Map<string, { proxy: object; seen: unknown }>();
-      const proxy = new Proxy(target, {
-        get(t, key, receiver) {
-          if (typeof key !== "string") return Reflect.get(t, key, receiver);
-          const id = `${path}.${key}`;
-          const n = reads.get(id) ?? 0;
-          reads.set(id, n + 1);
-          let value: unknown = (n % 2 === 0) === altFirst
-            ? alternative
-            : Reflect.get(t, key);
-          if (key === "length" && Array.isArray(t)) value = t.length;
-          if (
-            value === Reflect.get(t, key) && typeof value === "object" &&
-            value !== null
-          ) {
-            let inner = nested.get(key);
-            if (inner === undefined) {
-              inner = changing(
-                value as Record<string, unknown>,
-                alternative,
-                !altFirst,
-                reads,
-                id,
-              );
-              nested.set(key, inner);
-            }
-            if (n === 0) seen[key] = inner.seen;
-            return inner.proxy;
-          }
-          if (n === 0) seen[key] = value;
-          return value;
-        },
-      });
-      return { proxy, seen };
-    }
-
-    test("values that change on every read give a self-consistent line or an invalid event", async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          callEventArb,
-          hostileValueArb,
-          fc.boolean(),
-          async (event, alternative, altFirst) => {
-            const reads = new Map<string, number>();
-            const { proxy, seen } = changing(
-              structuredClone(event) as unknown as Record<string, unknown>,
-              alternative,
-              altFirst,
-              reads,
-              "event",
-            );
-            const { sink, output } = openSink();
-            const counter = onCallChecked(sink, proxy, "changing");
-            for (const [key, n] of reads) {
-              assert.ok(n <= 1, `${key} was read ${n} times`);
-            }
-            await sink.close();
-            // What the sink read is what it wrote (or what made it invalid).
-            const line = lineOf(seen);
-            if (counter === "accepted") {
-              assert.notEqual(line, undefined);
-              assert.equal(output(), line + "\n");
-              assertCanonical(line!, "changing");
-            } else {
-              assert.equal(counter, "invalid");
-              assert.equal(line, undefined, `the values read were valid`);
-              assert.equal(output(), "");
-            }
-          },
-        ),
-        { numRuns: 300 },
-      );
-    });
-
-    const fullEvent = (): CallEvent =>
-      sampleEvent({
-        cursor_page: 4,
-        outcome: { kind: "invalid_args", message: "bad path" },
-        capability_provenance: [{
-          cap: "fs.read",
-          source: {
-            kind: "ucan_chain",
-            issuer_did: "did:key:z",
-            chain_depth: 3,
-          },
-        }],
-      });
-    /** Where a getter can sit: an object of the event, and a key in it. */
-    const getterSites: [string, (e: CallEvent) => object, string][] = [
-      ...SPEC_KEYS.map((key): [string, (e: CallEvent) => object, string] => [
-        key,
-        (e) => e,
-        key,
-      ]),
-      ["granted_capabilities[0]", (e) => e.granted_capabilities, "0"],
-      ["outcome.kind", (e) => e.outcome, "kind"],
-      ["outcome.message", (e) => e.outcome, "message"],
-      ["capability_provenance[0]", (e) => e.capability_provenance!, "0"],
-      [
-        "capability_provenance[0].source.chain_depth",
-        (e) => e.capability_provenance![0].source,
-        "chain_depth",
-      ],
-    ];
-
-    for (const [name, holder, key] of getterSites) {
-      test(`a getter on ${name} that throws on its second read: written once, then invalid`, async () => {
-        const event = fullEvent();
-        const line = serializeCallEvent(event);
-        const target = holder(event) as Record<string, unknown>;
-        const value = target[key];
-        let reads = 0;
-        Object.defineProperty(target, key, {
-          enumerable: true,
-          get() {
-            if (++reads > 1) throw new Error(`second read of ${name}`);
-            return value;
-          },
-        });
-        const { sink, errors, output } = openSink();
-        assert.equal(onCallChecked(sink, event, "first"), "accepted");
-        assert.equal(reads, 1);
-        assert.equal(onCallChecked(sink, event, "second"), "invalid");
-        const sent = await sendChecked(sink, event, "third, by send");
-        assert.equal(sent.counter, "invalid");
-        assert.equal(sent.resolved, false);
-        assert.equal(errors.length, 2);
-        for (const error of errors) {
-          assert.match(error.message, /^calltrail: /);
-          assert.ok(error.message.includes(`second read of ${name}`));
-        }
-        await sink.close();
-        assert.equal(output(), line + "\n");
-      });
-    }
-
-    test("fields inherited from the prototype are read like own fields", async () => {
-      // serializeCallEvent reads each field with a plain property read, so a
-      // field on the prototype chain is written as if it were own.
-      const event = fullEvent();
-      const line = serializeCallEvent(event);
-      const inherited = Object.create(event);
-      const half = Object.create(
-        Object.create({ ts: event.ts, tool_id: event.tool_id }),
-      );
-      Object.assign(half, { ...event, ts: undefined, tool_id: undefined });
-      delete half.ts;
-      delete half.tool_id;
-      class Getters {
-        get ts() {
-          return event.ts;
-        }
-        get call_id() {
-          return event.call_id;
-        }
-      }
-      const { ts: _ts, call_id: _callId, ...rest } = event;
-      const fromClass = Object.assign(new Getters(), rest);
-      const nullProto = Object.assign(Object.create(null), event);
-      const shadowed = Object.create({ ...event, tool_id: "not this" });
-      shadowed.tool_id = event.tool_id;
-      const outcomeInherited = {
-        ...event,
-        outcome: Object.create(event.outcome),
-      };
-
-      const { sink, output } = openSink();
-      const cases: [string, unknown][] = [
-        ["all inherited", inherited],
-        ["two levels up", half],
-        ["class getters", fromClass],
-        ["null prototype", nullProto],
-        ["own shadows inherited", shadowed],
-        ["inherited outcome fields", outcomeInherited],
-      ];
-      for (const [name, value] of cases) {
-        assert.equal(lineOf(value), line, name);
-        assert.equal(onCallChecked(sink, value, name), "accepted");
-      }
-      await sink.close();
-      assert.equal(output(), `${line}\n`.repeat(cases.length));
-    });
-
-    test("a prototype that lends keys outside the spec adds nothing to the line", async () => {
-      const event = fullEvent();
-      const line = serializeCallEvent(event);
-      const proto = { args: "secret", toJSON: () => ({ injected: true }) };
-      const child = Object.assign(Object.create(proto), event);
-      const { sink, output } = openSink();
-      assert.equal(onCallChecked(sink, child, "child"), "accepted");
-      await sink.close();
-      assert.equal(output(), line + "\n");
-    });
-  });
-
   describe("what a getter or proxy throws", () => {
-    /** Values a getter can throw, some of them hostile to the error path. */
-    function throwables(): [string, () => unknown][] {
-      const withMessage = (error: Error, descriptor: PropertyDescriptor) =>
-        Object.defineProperty(error, "message", descriptor);
-      return [
-        ["undefined", () => undefined],
-        ["null", () => null],
-        ["a number", () => 42],
-        ["a string", () => "boom"],
-        ["a symbol", () => Symbol("boom")],
-        ["a BigInt", () => 7n],
-        ["a function", () => () => {}],
-        ["a plain object", () => ({ message: "boom" })],
-        [
-          "an object whose toString throws",
-          () => ({
-            toString() {
-              throw new Error("toString");
-            },
-          }),
-        ],
-        ["a calltrail-looking TypeError", () => new TypeError("calltrail: x")],
-        [
-          "a revoked proxy",
-          () => {
-            const { proxy, revoke } = Proxy.revocable({}, {});
-            revoke();
-            return proxy;
-          },
-        ],
-        [
-          "a proxy whose every trap throws",
-          () =>
-            new Proxy({}, {
-              getPrototypeOf() {
-                throw new Error("getPrototypeOf trap");
-              },
-              get() {
-                throw new Error("get trap");
-              },
-            }),
-        ],
-        [
-          "a TypeError whose message is a number",
-          () => withMessage(new TypeError("x"), { value: 5 }),
-        ],
-        [
-          "a TypeError whose message getter throws",
-          () =>
-            withMessage(new TypeError("x"), {
-              get() {
-                throw new Error("message getter");
-              },
-            }),
-        ],
-        [
-          "an Error whose message is a symbol",
-          () => withMessage(new Error("x"), { value: Symbol("m") }),
-        ],
-        [
-          "an Error whose message getter throws",
-          () =>
-            withMessage(new Error("x"), {
-              get() {
-                throw new Error("message getter");
-              },
-            }),
-        ],
-      ];
-    }
-
     for (const [name, make] of throwables()) {
       test(`a getter that throws ${name}: onCall counts it invalid, send rejects`, async () => {
         const event = sampleEvent();
@@ -1113,52 +501,94 @@ describe("JsonLinesAuditSink with hostile input", () => {
       );
     });
   });
+});
 
-  test("an empty ts is invalid also as the first event a process writes", async () => {
-    // serializeCallEvent remembers the last ts it checked; a fresh process
-    // must not take "" for one it already checked.
-    const dir = await tempDir();
-    try {
-      await firstEventInAProcess(dir.path);
-    } finally {
-      await dir[Symbol.asyncDispose]();
+describe("JsonLinesAuditSink with collaborators that throw", () => {
+  /** A sink of capacity 1 whose queue is already full. */
+  function fullSink(options: JsonLinesAuditSinkOptions) {
+    const sink = new JsonLinesAuditSink(
+      new WritableStream<Uint8Array>({ write: () => new Promise(() => {}) }),
+      { capacity: 1, closeTimeout: 10, ...options },
+    );
+    sink.onCall(sampleEvent());
+    return sink;
+  }
+
+  test("a fallback that throws any value from onCall: the event counts as lost, onCall never throws", async () => {
+    for (const [name, make] of throwables()) {
+      const errors: Error[] = [];
+      const sink = fullSink({
+        fallback: {
+          onCall() {
+            throw make();
+          },
+          drops: () => 0,
+        },
+        onError: (error) => void errors.push(error),
+      });
+      assert.equal(onCallChecked(sink, sampleEvent(), name), "dropped");
+      assert.equal(sink.stats().diverted, 0, name);
+      assert.equal(sink.drops(), 1, `${name}: lost, not diverted`);
+      assert.equal(errors.length, 1, name);
+      assert.match(errors[0].message, /^calltrail: the fallback sink threw/);
+      await sink.close();
+    }
+  });
+
+  test("a fallback whose drops() throws any value: drops() counts the rest and reports it", async () => {
+    for (const [name, make] of throwables()) {
+      const errors: Error[] = [];
+      const sink = fullSink({
+        fallback: {
+          onCall() {},
+          drops() {
+            throw make();
+          },
+        },
+        onError: (error) => void errors.push(error),
+      });
+      sink.onCall(sampleEvent());
+      assert.equal(sink.drops(), 0, name);
+      assert.equal(errors.length, 1, name);
+      assert.match(errors[0].message, /fallback sink threw from drops\(\)/);
+      await sink.close();
+    }
+  });
+
+  test("an onError that throws any value never escapes", async () => {
+    for (const [name, make] of throwables()) {
+      const sink = new JsonLinesAuditSink(new WritableStream(), {
+        onError() {
+          throw make();
+        },
+      });
+      assert.equal(onCallChecked(sink, null, name), "invalid");
+      await sink.close();
+    }
+  });
+
+  test("a destination that throws any value from write or close: counted, reported, close() settles", async () => {
+    for (const [name, make] of throwables()) {
+      for (const where of ["write", "close"] as const) {
+        const errors: Error[] = [];
+        const sink = new JsonLinesAuditSink(
+          new WritableStream<Uint8Array>({
+            [where]() {
+              throw make();
+            },
+          }),
+          { onError: (error) => void errors.push(error) },
+        );
+        assert.equal(onCallChecked(sink, sampleEvent(), name), "accepted");
+        await sink.close();
+        const s = sink.stats();
+        const at = `${name} from ${where}: ${JSON.stringify(s)}`;
+        assert.equal(s.failed, where === "write" ? 1 : 0, at);
+        assert.equal(s.queued, 0, at);
+        assert.equal(errors.length, 1, at);
+        assert.equal(typeof errors[0].message, "string", at);
+        assert.match(errors[0].message, /^calltrail: /, at);
+      }
     }
   });
 });
-
-/** Runs a child whose first event has an empty ts; asserts it is invalid. */
-async function firstEventInAProcess(path: string): Promise<void> {
-  const script = join(path, "first_event.mjs");
-  await writeFile(
-    script,
-    `import { JsonLinesAuditSink } from ${
-      JSON.stringify(new URL("../mod.ts", import.meta.url).href)
-    };
-const chunks = [];
-const sink = new JsonLinesAuditSink(
-  new WritableStream({ write: (c) => void chunks.push(c) }),
-  { onError: () => {} },
-);
-sink.onCall(${JSON.stringify({ ...sampleEvent(), ts: "" })});
-await sink.close();
-const text = chunks.map((c) => new TextDecoder().decode(c)).join("");
-console.log(JSON.stringify({ stats: sink.stats(), text }));
-`,
-  );
-  const config = new URL("../deno.json", import.meta.url).pathname;
-  const args = runtime === "deno"
-    ? ["run", "--allow-all", "--config", config, script]
-    : [script];
-  const child = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => stdout += c);
-  child.stderr.setEncoding("utf8").on("data", (c: string) => stderr += c);
-  const code = await new Promise((resolve) => child.on("close", resolve));
-  assert.equal(code, 0, stderr);
-  const { stats, text } = JSON.parse(stdout);
-  assert.equal(text, "", `a line was written: ${text}`);
-  assert.equal(stats.invalid, 1, JSON.stringify(stats));
-}

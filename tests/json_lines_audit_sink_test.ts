@@ -9,6 +9,7 @@ import {
   parseCallEvent,
   serializeCallEvent,
 } from "../mod.ts";
+import { type Batch, lineStream } from "../_line_destination.ts";
 import { collector, sampleEvent, stats, tick } from "./_helpers.ts";
 
 /** A destination whose writes wait until the test settles them. */
@@ -640,6 +641,39 @@ describe("JsonLinesAuditSink", () => {
         sink.stats(),
         stats({ accepted: 2, dropped: 1, failed: 2 }),
       );
+    });
+  });
+
+  describe("a destination that fails one batch and goes on", () => {
+    test("counts that batch's failed events, reports it, and writes the next", async () => {
+      const batches: Batch[] = [];
+      const error = new Error("the receiver refused one request");
+      const errors: Error[] = [];
+      const sink = new JsonLinesAuditSink(
+        lineStream({
+          write(batch) {
+            batches.push(batch);
+            return batches.length === 1 ? { failed: 2, error } : undefined;
+          },
+          close() {},
+          release() {},
+          abort() {},
+        }),
+        { onError: (e) => void errors.push(e) },
+      );
+      sink.onCall(event(0));
+      sink.onCall(event(1));
+      await sink.flush();
+      sink.onCall(event(2));
+      await sink.send(event(3));
+      await sink.close();
+      assert.deepEqual(errors, [error]);
+      assert.deepEqual(
+        sink.stats(),
+        stats({ accepted: 4, written: 2, failed: 2 }),
+      );
+      assert.equal(batches.length, 2);
+      assert.equal(batches[1].count, 2);
     });
   });
 
