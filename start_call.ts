@@ -21,17 +21,9 @@ import type { CallEvent, Outcome } from "./types.ts";
  */
 export type StartCallInit =
   & Pick<CallEventInit, "tool_id" | "tier">
+  // The recorder sets ts, duration_ms and outcome when the call finishes.
   & Partial<
-    Pick<
-      CallEventInit,
-      | "call_id"
-      | "caller_id"
-      | "granted_capabilities"
-      | "dry_run"
-      | "secrets_resolved"
-      | "cursor_page"
-      | "capability_provenance"
-    >
+    Omit<CallEventInit, "tool_id" | "tier" | "ts" | "duration_ms" | "outcome">
   >;
 
 /**

@@ -149,69 +149,73 @@ export function targetsOf(
     e2eTarget("1b", "logtape", "LogTape", 3),
     e2eTarget("1c", "floor", "floor", 0.9),
   ];
-  const h = lib.hotPath;
-  const hotName = "hot path: onCall / pino info";
+  /** A target one bench measures: ERROR when the bench failed. */
+  const measured = <T>(
+    id: string,
+    name: string,
+    op: Target["op"],
+    limit: number,
+    result: T | Failure,
+    read: (r: T) => [value: number, figures: string, limit?: number],
+  ): Target => {
+    if (isFailure(result)) {
+      return target(id, name, undefined, op, limit, result.error);
+    }
+    const [value, figures, own] = read(result);
+    return target(id, name, value, op, own ?? limit, figures);
+  };
   out.push(
-    isFailure(h)
-      ? target("2", hotName, undefined, "<=", 0.33, h.error)
-      : target(
-        "2",
-        hotName,
+    measured(
+      "2",
+      "hot path: onCall / pino info",
+      "<=",
+      0.33,
+      lib.hotPath,
+      (h) => [
         h.calltrailDrops === 0 ? h.compare.calltrail / h.compare.pino : NaN,
-        "<=",
-        0.33,
         `onCall ${fmtNs(h.compare.calltrail)} vs pino ${
           fmtNs(h.compare.pino)
         } (LogTape ${fmtNs(h.compare.logtape)})${
           h.calltrailDrops === 0 ? "" : `; ${h.calltrailDrops} drops: invalid`
         }`,
-      ),
-  );
-  const d = lib.dispatchStall;
-  const stallName = "dispatch: p99 audited / bare";
-  out.push(
-    isFailure(d)
-      ? target("3", stallName, undefined, "<=", 1.1, d.error)
-      : target(
-        "3",
-        stallName,
+      ],
+    ),
+    measured(
+      "3",
+      "dispatch: p99 audited / bare",
+      "<=",
+      1.1,
+      lib.dispatchStall,
+      (d) => [
         d.p99Ratio,
-        "<=",
-        1.1,
         `p99 ${d.audited.p99Ms.toFixed(2)} vs ${
           d.bare.p99Ms.toFixed(2)
         } ms; A/A ${d.aaP99Ratio.toFixed(3)}; ${fmtInt(d.audited.dropped)} of ${
           fmtInt(d.audited.accepted + d.audited.dropped)
         } dropped`,
-      ),
-  );
-  const mem = lib.memory;
-  const ctl = lib.memoryControl;
-  const memName = "memory: RSS growth (MiB)";
-  out.push(
-    isFailure(mem) || isFailure(ctl)
-      ? target(
-        "4",
-        memName,
-        undefined,
-        "<",
-        2162688,
-        (isFailure(mem) ? mem : ctl as Failure).error,
-      )
-      : target(
-        "4",
-        memName,
-        mem.growth - ctl.growth,
-        "<",
-        mem.limit,
-        `overload ${signedMiB(mem.growth)} minus control ${
-          signedMiB(ctl.growth)
-        } (the same run without the overload); heap ${
-          signedMiB(mem.heapGrowth)
-        } (control ${signedMiB(ctl.heapGrowth)}); noise: baseline spread ${
-          fmtMiB(mem.baselineSpread)
-        }, drift ${signedMiB(mem.drift)}`,
-      ),
+      ],
+    ),
+    measured(
+      "4",
+      "memory: RSS growth (MiB)",
+      "<",
+      2162688,
+      isFailure(lib.memoryControl) ? lib.memoryControl : lib.memory,
+      (mem) => {
+        const ctl = lib.memoryControl as Memory;
+        return [
+          mem.growth - ctl.growth,
+          `overload ${signedMiB(mem.growth)} minus control ${
+            signedMiB(ctl.growth)
+          } (the same run without the overload); heap ${
+            signedMiB(mem.heapGrowth)
+          } (control ${signedMiB(ctl.heapGrowth)}); noise: baseline spread ${
+            fmtMiB(mem.baselineSpread)
+          }, drift ${signedMiB(mem.drift)}`,
+          mem.limit,
+        ];
+      },
+    ),
   );
   return out;
 }
