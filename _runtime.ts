@@ -1,5 +1,5 @@
 // Internal: which runtime runs us, read at call time (never at module load),
-// and typed views of the few Node APIs the native sinks use.
+// and typed views of the few Node and Deno APIs the native sinks use.
 
 /**
  * The runtimes with a native path, or `"other"`: workerd and browsers, where
@@ -43,6 +43,27 @@ export interface NodeProcess {
   getBuiltinModule?(id: string): unknown;
 }
 
+/** A Deno stream or file that the sinks write to. */
+export interface DenoWriter {
+  /** Writes what it can; returns the number of bytes written. */
+  writeSync(bytes: Uint8Array): number;
+}
+
+/** An open Deno file. */
+export interface DenoFile extends DenoWriter {
+  close(): void;
+}
+
+/** The part of the `Deno` namespace the native sinks use. */
+export interface DenoApi {
+  open(
+    path: string | URL,
+    options: { append: boolean; create: boolean; mode: number },
+  ): Promise<DenoFile>;
+  stdout: DenoWriter;
+  stderr: DenoWriter;
+}
+
 /** Which runtime this is. */
 export function runtime(): Runtime {
   const g = globalThis as {
@@ -65,4 +86,11 @@ export function nodeProcess(): NodeProcess | undefined {
 /** `node:fs`, on runtimes that have it. */
 export function nodeFs(): NodeFs | undefined {
   return nodeProcess()?.getBuiltinModule?.("node:fs") as NodeFs | undefined;
+}
+
+/** The `Deno` namespace, on Deno. */
+export function denoApi(): DenoApi | undefined {
+  return runtime() === "deno"
+    ? (globalThis as { Deno?: DenoApi }).Deno
+    : undefined;
 }
