@@ -47,58 +47,63 @@ test(
   "examples/worker.ts on workerd audits a success, a failure and an unknown tool",
   SLOW,
   async () => {
-    await using dir = await tempDir();
-    const bundle = await bundleWorker(
-      fileURLToPath(new URL("worker.ts", EXAMPLES)),
-      join(dir.path, "worker.js"),
-    );
-    assert.deepEqual(bundle.nodeImports, [], "node: imports in the bundle");
-    const config = join(dir.path, "worker.capnp");
-    await copyFile(new URL("worker.capnp", EXAMPLES), config);
-    const port = await freePort();
-    const workerd = await serveWorkerd(config, port, {
-      args: ["--socket-addr", `http=127.0.0.1:${port}`],
-      // The worker has no /ready route: its 404 (no such tool) says it is up.
-      isReady: (status) => status === 404,
-    });
+    // Node 22 has no `await using`.
+    const dir = await tempDir();
     try {
-      const get = (path: string, callerId: string) =>
-        fetch(`${workerd.url}${path}`, {
-          headers: { "x-caller-id": callerId },
-        });
-
-      const ok = await get("/divide?a=1&b=4", "example-success");
-      assert.equal(ok.status, 200);
-      assert.deepEqual(await ok.json(), { quotient: 0.25 });
-      const failed = await get("/divide?a=1&b=0", "example-failure");
-      assert.equal(failed.status, 500);
-      assert.match((await failed.json()).error, /division by zero/);
-      const missing = await get("/format_disk", "example-missing");
-      assert.equal(missing.status, 404);
-      await missing.body?.cancel();
-
-      const success = await auditLine(workerd, "example-success");
-      assert.equal(success.tool_id, "divide");
-      assert.deepEqual(success.outcome, { kind: "success" });
-      assert.equal(success.tier, "hot");
-      const failure = await auditLine(workerd, "example-failure");
-      assert.equal(failure.tool_id, "divide");
-      assert.deepEqual(failure.outcome, {
-        kind: "execution_failed",
-        code: "TOOL_ERROR",
-        retryable: false,
+      const bundle = await bundleWorker(
+        fileURLToPath(new URL("worker.ts", EXAMPLES)),
+        join(dir.path, "worker.js"),
+      );
+      assert.deepEqual(bundle.nodeImports, [], "node: imports in the bundle");
+      const config = join(dir.path, "worker.capnp");
+      await copyFile(new URL("worker.capnp", EXAMPLES), config);
+      const port = await freePort();
+      const workerd = await serveWorkerd(config, port, {
+        args: ["--socket-addr", `http=127.0.0.1:${port}`],
+        // The worker has no /ready route: its 404 (no such tool) says it is up.
+        isReady: (status) => status === 404,
       });
-      const unknown = await auditLine(workerd, "example-missing");
-      assert.equal(unknown.tool_id, "format_disk");
-      assert.deepEqual(unknown.outcome, { kind: "tool_not_found" });
-      assert.notEqual(success.call_id, failure.call_id);
+      try {
+        const get = (path: string, callerId: string) =>
+          fetch(`${workerd.url}${path}`, {
+            headers: { "x-caller-id": callerId },
+          });
+
+        const ok = await get("/divide?a=1&b=4", "example-success");
+        assert.equal(ok.status, 200);
+        assert.deepEqual(await ok.json(), { quotient: 0.25 });
+        const failed = await get("/divide?a=1&b=0", "example-failure");
+        assert.equal(failed.status, 500);
+        assert.match((await failed.json()).error, /division by zero/);
+        const missing = await get("/format_disk", "example-missing");
+        assert.equal(missing.status, 404);
+        await missing.body?.cancel();
+
+        const success = await auditLine(workerd, "example-success");
+        assert.equal(success.tool_id, "divide");
+        assert.deepEqual(success.outcome, { kind: "success" });
+        assert.equal(success.tier, "hot");
+        const failure = await auditLine(workerd, "example-failure");
+        assert.equal(failure.tool_id, "divide");
+        assert.deepEqual(failure.outcome, {
+          kind: "execution_failed",
+          code: "TOOL_ERROR",
+          retryable: false,
+        });
+        const unknown = await auditLine(workerd, "example-missing");
+        assert.equal(unknown.tool_id, "format_disk");
+        assert.deepEqual(unknown.outcome, { kind: "tool_not_found" });
+        assert.notEqual(success.call_id, failure.call_id);
+      } finally {
+        await workerd.stop();
+      }
+      assert.doesNotMatch(
+        workerd.stderr(),
+        /uncaught|error: /i,
+        "workerd's stderr",
+      );
     } finally {
-      await workerd.stop();
+      await dir[Symbol.asyncDispose]();
     }
-    assert.doesNotMatch(
-      workerd.stderr(),
-      /uncaught|error: /i,
-      "workerd's stderr",
-    );
   },
 );
