@@ -1,6 +1,6 @@
 // Internal: which runtime runs us, read at call time (never at module load),
-// and typed views of the few Node APIs the native sinks use. Every test of
-// the runtime lives here.
+// and typed views of the few Node and Deno APIs the native sinks use. Every
+// test of the runtime lives here.
 
 /**
  * The runtimes with a native path, or `"other"`: workerd and browsers, where
@@ -35,6 +35,27 @@ export interface NodeProcess {
   versions: { node?: string };
   on(event: "exit", listener: () => void): unknown;
   getBuiltinModule?(id: string): unknown;
+}
+
+/** A Deno stream or file that the sinks write to. */
+export interface DenoWriter {
+  /** Writes what it can; returns the number of bytes written. */
+  writeSync(bytes: Uint8Array): number;
+}
+
+/** An open Deno file. */
+export interface DenoFile extends DenoWriter {
+  close(): void;
+}
+
+/** The part of the `Deno` namespace the native sinks use. */
+export interface DenoApi {
+  open(
+    path: string | URL,
+    options: { append: boolean; create: boolean; mode: number },
+  ): Promise<DenoFile>;
+  stdout: DenoWriter;
+  stderr: DenoWriter;
 }
 
 /** Which runtime this is. */
@@ -75,4 +96,11 @@ export function nodeProcess(): NodeProcess | undefined {
 /** `node:fs`, on runtimes that have it. */
 export function nodeFs(): NodeFs | undefined {
   return nodeProcess()?.getBuiltinModule?.("node:fs") as NodeFs | undefined;
+}
+
+/** The `Deno` namespace, on Deno. */
+export function denoApi(): DenoApi | undefined {
+  return runtime() === "deno"
+    ? (globalThis as { Deno?: DenoApi }).Deno
+    : undefined;
 }

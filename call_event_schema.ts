@@ -1,36 +1,7 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import { en } from "zod/locales";
 import { RFC3339_PATTERN } from "./_rfc3339.ts";
 import type { CallEvent } from "./types.ts";
-
-const nonNegativeInt = () => z.int().min(0);
-
-const provSource = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("string_allow_list") }),
-  z.object({
-    kind: z.literal("ucan_chain"),
-    issuer_did: z.string(),
-    chain_depth: z.int().min(0).max(255),
-  }),
-]);
-
-const outcome = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("success") }),
-  z.object({ kind: z.literal("invalid_args"), message: z.string() }),
-  z.object({
-    kind: z.literal("execution_failed"),
-    code: z.string(),
-    retryable: z.boolean(),
-  }),
-  z.object({
-    kind: z.literal("capability_denied"),
-    missing: z.array(z.string()),
-  }),
-  z.object({
-    kind: z.literal("rate_limited"),
-    retry_after_ms: nonNegativeInt().nullable(),
-  }),
-  z.object({ kind: z.literal("tool_not_found") }),
-]);
 
 /** One problem found by {@linkcode CallEventSchema}. *
  * @example List what is wrong with an object
@@ -73,9 +44,10 @@ export type CallEventParseResult =
 /**
  * What {@linkcode CallEventSchema} offers: zod's `parse` and `safeParse`, and
  * the Standard Schema interface (`~standard`), so validation libraries that
- * take a Standard Schema accept it. At run time it is a zod 4 schema; to
- * compose it into your own zod schemas, cast it:
- * `CallEventSchema as unknown as z.ZodType<CallEvent>`.
+ * take a Standard Schema accept it. At run time it is a zod 4 schema built
+ * with `zod/mini`; to compose it into your own zod schemas, cast it to zod's
+ * core type: `CallEventSchema as unknown as z.core.$ZodType<CallEvent>`.
+ * `parse` throws zod's core error (`z.core.$ZodError`).
  *
  * @example Use it as a Standard Schema
  * ```ts
@@ -164,20 +136,60 @@ export type StandardResult =
  * assert(result.success && result.data.secrets_resolved === false);
  * ```
  */
-export const CallEventSchema: CallEventSchemaType = z.object({
-  ts: z.string().regex(RFC3339_PATTERN, "must be an RFC 3339 time"),
-  call_id: z.string().min(1),
-  tool_id: z.string(),
-  caller_id: z.string().optional(),
-  granted_capabilities: z.array(z.string()),
-  duration_ms: nonNegativeInt(),
-  outcome,
-  tier: z.string().min(1),
-  dry_run: z.boolean(),
-  schema_version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-  secrets_resolved: z.boolean().default(false),
-  cursor_page: z.int().min(1).optional(),
-  capability_provenance: z.array(
-    z.object({ cap: z.string(), source: provSource }),
-  ).optional(),
-});
+export const CallEventSchema: CallEventSchemaType = /* @__PURE__ */
+  buildSchema();
+
+/**
+ * Built with `zod/mini`, whose functions a bundler keeps only when used, so
+ * that the write path and an edge bundle do not carry all of zod; the call
+ * above is marked pure, so a bundle that never reads the schema drops it.
+ * The checks and their messages are those of `zod`: English by default, as
+ * `zod` sets it (only when no locale is configured yet).
+ */
+function buildSchema() {
+  if (z.config().localeError === undefined) z.config(en());
+  const nonNegativeInt = () => z.int().check(z.minimum(0));
+  const provSource = z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("string_allow_list") }),
+    z.object({
+      kind: z.literal("ucan_chain"),
+      issuer_did: z.string(),
+      chain_depth: z.int().check(z.minimum(0), z.maximum(255)),
+    }),
+  ]);
+  const outcome = z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("success") }),
+    z.object({ kind: z.literal("invalid_args"), message: z.string() }),
+    z.object({
+      kind: z.literal("execution_failed"),
+      code: z.string(),
+      retryable: z.boolean(),
+    }),
+    z.object({
+      kind: z.literal("capability_denied"),
+      missing: z.array(z.string()),
+    }),
+    z.object({
+      kind: z.literal("rate_limited"),
+      retry_after_ms: z.nullable(nonNegativeInt()),
+    }),
+    z.object({ kind: z.literal("tool_not_found") }),
+  ]);
+  return z.object({
+    ts: z.string().check(z.regex(RFC3339_PATTERN, "must be an RFC 3339 time")),
+    call_id: z.string().check(z.minLength(1)),
+    tool_id: z.string(),
+    caller_id: z.optional(z.string()),
+    granted_capabilities: z.array(z.string()),
+    duration_ms: nonNegativeInt(),
+    outcome,
+    tier: z.string().check(z.minLength(1)),
+    dry_run: z.boolean(),
+    schema_version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+    secrets_resolved: z._default(z.boolean(), false),
+    cursor_page: z.optional(z.int().check(z.minimum(1))),
+    capability_provenance: z.optional(
+      z.array(z.object({ cap: z.string(), source: provSource })),
+    ),
+  });
+}

@@ -40,6 +40,43 @@ for (
 for (const key of ["name", "version", "license"]) {
   compare(key, ["deno.json", deno], ["package.json", pkg]);
 }
+// npm runs the build of each JSR entry point: "./x.ts" is "./dist/x.js",
+// typed by "./dist/x.d.ts"; the CLI's build is also the `calltrail` command.
+const denoExports = (deno.exports ?? {}) as Record<string, string>;
+const built = (source: string, extension: string): string =>
+  source.replace(/^\.\//, "./dist/").replace(/\.ts$/, extension);
+const npmExports = (pkg.exports ?? {}) as Record<string, unknown>;
+for (const [entry, source] of Object.entries(denoExports)) {
+  const expected = {
+    types: built(source, ".d.ts"),
+    default: built(source, ".js"),
+  };
+  if (!same(npmExports[entry], expected)) {
+    problems.push(
+      `package.json's exports["${entry}"] is ${
+        JSON.stringify(npmExports[entry])
+      }; deno.json exports ${source}, whose build is ${
+        JSON.stringify(expected)
+      }`,
+    );
+  }
+}
+for (const entry of Object.keys(npmExports)) {
+  if (!(entry in denoExports)) {
+    problems.push(`package.json exports "${entry}", which deno.json does not`);
+  }
+}
+if ("./cli" in denoExports) {
+  const bin = (pkg.bin as Record<string, string> | undefined)?.calltrail;
+  if (bin !== built(denoExports["./cli"], ".js")) {
+    problems.push(
+      `package.json's bin "calltrail" is ${JSON.stringify(bin)}; it should be ${
+        JSON.stringify(built(denoExports["./cli"], ".js"))
+      }`,
+    );
+  }
+}
+
 const zod = (pkg.dependencies as Record<string, string> | undefined)?.zod;
 const mapped = (deno.imports as Record<string, string> | undefined)?.zod;
 if (mapped !== `npm:zod@${zod}`) {

@@ -6,7 +6,7 @@ import type { AuditSinkOptions } from "../json_lines_audit_sink_options.ts";
 import { consoleTarget } from "./console.ts";
 import { encodingWriter } from "./_encoding_writer.ts";
 import { nativeSink, type NativeTarget } from "./_native_sink.ts";
-import { type NodeFs, nodeFs, runtime } from "../_runtime.ts";
+import { denoApi, type NodeFs, nodeFs, runtime } from "../_runtime.ts";
 
 const encoder = new TextEncoder();
 
@@ -22,14 +22,15 @@ export function processStreamSink(
 }
 
 function processStreamTarget(name: "stdout" | "stderr"): NativeTarget {
-  const rt = runtime();
-  if (rt === "deno") {
-    const stream = Deno[name];
+  const deno = denoApi();
+  if (deno !== undefined) {
+    const stream = deno[name];
     const writeSync = encodingWriter((bytes, from, to) =>
       stream.writeSync(bytes.subarray(from, to))
     );
     return { write: writeSync, writeSync, close: () => {} };
   }
+  const rt = runtime();
   const fs = rt === "node" || rt === "bun" ? nodeFs() : undefined;
   if (fs !== undefined) return descriptorTarget(fs, name);
   // No process streams (workerd, browsers): the console is the stream.

@@ -3,7 +3,7 @@ import type { AuditSinkOptions } from "../json_lines_audit_sink_options.ts";
 import { nativeSink, type NativeTarget } from "./_native_sink.ts";
 import { encodingWriter } from "./_encoding_writer.ts";
 import { errorMessage } from "../_error_message.ts";
-import { nodeFs, runtime } from "../_runtime.ts";
+import { type DenoApi, denoApi, nodeFs, runtime } from "../_runtime.ts";
 
 /**
  * Opens `path` for appending (creating it with mode `0o600`, owner read and
@@ -65,15 +65,21 @@ interface OpenFile {
 async function openForAppend(path: string | URL): Promise<NativeTarget> {
   const shown = JSON.stringify(String(path));
   const rt = runtime();
+  const deno = denoApi();
   const fs = rt === "node" || rt === "bun" ? nodeFs() : undefined;
-  if (rt !== "deno" && fs === undefined) {
+  const open = deno !== undefined
+    ? () => openDeno(deno, path)
+    : fs !== undefined
+    ? () => openNode(fs, path)
+    : undefined;
+  if (open === undefined) {
     throw new Error(
       `calltrail: fileAuditSink(${shown}) needs a file system (Deno, Bun or Node), and this runtime has none. Use consoleAuditSink() or a JsonLinesAuditSink over a WritableStream instead.`,
     );
   }
   let target: OpenFile;
   try {
-    target = fs === undefined ? await openDeno(path) : await openNode(fs, path);
+    target = await open();
   } catch (error) {
     throw new Error(
       `calltrail: cannot open the audit file ${shown} for appending (${
@@ -97,8 +103,11 @@ async function openForAppend(path: string | URL): Promise<NativeTarget> {
   return { write, writeSync: write, close: target.close };
 }
 
-async function openDeno(path: string | URL): Promise<OpenFile> {
-  const file = await Deno.open(path, {
+async function openDeno(
+  deno: DenoApi,
+  path: string | URL,
+): Promise<OpenFile> {
+  const file = await deno.open(path, {
     append: true,
     create: true,
     mode: 0o600,

@@ -2,9 +2,9 @@
 // child process, and a readiness poll.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The workerd binary of the repository's devDependency. */
@@ -97,7 +97,7 @@ function delay(ms: number): Promise<void> {
 
 /**
  * Writes the config for `module` (a file in `dir`) and serves it with
- * workerd, resolving once the worker answers `GET /ready`.
+ * workerd, resolving once the worker answers `GET /ready` with `ready`.
  *
  * @param dir A directory holding the bundle; the config goes there too.
  * @param module The bundle's file name in `dir`.
@@ -115,10 +115,40 @@ export async function startWorkerd(
   const config = workerdConfig(module, port, flags);
   const configPath = join(dir, `config_${port}.capnp`);
   await writeFile(configPath, config);
+  const workerd = await serveWorkerd(configPath, port, {
+    isReady: (status, text) => status === 200 && text === "ready",
+    readyWithinMs,
+  });
+  return { ...workerd, config };
+}
+
+/** How {@linkcode serveWorkerd} runs workerd and knows it is ready. */
+export interface ServeOptions {
+  /** More arguments to `workerd serve`, such as `--socket-addr`. */
+  args?: readonly string[];
+  /** Whether the answer to `GET /ready` means the worker is up. */
+  isReady: (status: number, text: string) => boolean;
+  /** How long to wait for a ready answer (a limit, not an assertion). */
+  readyWithinMs?: number;
+}
+
+/**
+ * Serves the config at `configPath` with workerd (from the config's
+ * directory), its worker listening on 127.0.0.1:`port`, and resolves once
+ * `options.isReady` accepts the answer to `GET /ready`.
+ */
+export async function serveWorkerd(
+  configPath: string,
+  port: number,
+  options: ServeOptions,
+): Promise<Workerd> {
+  const { args: extra = [], isReady, readyWithinMs = 30_000 } = options;
+  const dir = dirname(configPath);
+  const config = await readFile(configPath, "utf8");
 
   // --verbose: workerd then also logs uncaught exceptions and unhandled
   // rejections (a waitUntil promise that rejects, say) on stderr.
-  const args = ["serve", "--verbose", configPath];
+  const args = ["serve", "--verbose", configPath, ...extra];
   const child: ChildProcess = spawn(WORKERD_BIN, args, {
     cwd: dir,
     env: { ...process.env, PWD: dir },
@@ -175,7 +205,7 @@ export async function startWorkerd(
       try {
         const response = await fetch(`${url}/ready`);
         const text = await response.text();
-        if (response.ok && text === "ready") break;
+        if (isReady(response.status, text)) break;
         lastError = new Error(
           `GET /ready answered ${response.status}: ${text}`,
         );
@@ -197,7 +227,6 @@ export async function startWorkerd(
   }
   return {
     url,
-    config,
     stdout: () => stdout,
     stderr: () => stderr,
     stop,

@@ -1,0 +1,20 @@
+// The npm build, run by `npm pack` and `npm publish` (prepack): removes
+// dist/, then compiles the sources with tsc (tsconfig.build.json) into plain
+// JavaScript and .d.ts files there, one per source file.
+// Run: npm run build
+
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const tsc = fileURLToPath(
+  new URL("../node_modules/typescript/bin/tsc", import.meta.url),
+);
+
+// A fresh dist/: no file of a source that is gone can be shipped.
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], {
+  cwd: root,
+  stdio: "inherit",
+});
