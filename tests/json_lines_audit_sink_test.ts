@@ -146,7 +146,7 @@ describe("JsonLinesAuditSink", () => {
     let writes = 0;
     const sink = new JsonLinesAuditSink(
       new WritableStream({ write: () => void writes++ }),
-      { capacity: 4 },
+      { capacity: 4, ...silent },
     );
     // Once the streams have started, a write reaches the destination at once.
     await tick();
@@ -254,7 +254,10 @@ describe("JsonLinesAuditSink", () => {
 
     test("send waits for room and keeps the order of acceptance", async () => {
       const dest = gated();
-      const sink = new JsonLinesAuditSink(dest.stream, { capacity: 2 });
+      const sink = new JsonLinesAuditSink(dest.stream, {
+        capacity: 2,
+        ...silent,
+      });
       const sends = Array.from({ length: 7 }, (_, i) => sink.send(event(i)));
       assert.equal(sink.stats().accepted, 2);
       sink.onCall(event(100)); // no cutting in line while sends wait
