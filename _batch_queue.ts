@@ -10,7 +10,6 @@ import { hasProcess } from "./_runtime.ts";
 import type {
   Batch,
   BatchFailure,
-  ExitDrain,
   LineDestination,
 } from "./_line_destination.ts";
 
@@ -20,6 +19,8 @@ export interface BatchQueueOwner {
   settled(): void;
   /** The destination failed for good on a batch of `count` events. */
   failed(thrown: unknown, count: number): void;
+  /** The destination refused `failed` events of a batch, and goes on. */
+  refused(error: Error, failed: number): void;
   /** An error to pass on to `onError`. */
   report(error: Error): void;
 }
@@ -40,12 +41,14 @@ type SealPlan = "none" | "timer" | "after-drain";
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The queue: an open batch, a FIFO of sealed ones, and the write pump. */
-export class BatchQueue implements ExitDrain {
+export class BatchQueue {
   readonly #destination: LineDestination;
   readonly #owner: BatchQueueOwner;
   readonly #batchChars: number;
   readonly #writer: WritableStreamDefaultWriter<Batch>;
   readonly #useTimer = hasProcess();
+  /** When each line of the open batch was accepted, if the destination asks. */
+  #openTimes: number[] | undefined;
 
   #state: DestinationState = "writing";
   #plan: SealPlan = "none";
@@ -89,6 +92,7 @@ export class BatchQueue implements ExitDrain {
       { highWaterMark: capacity, size: (batch) => batch.count },
     ).getWriter();
     this.#room = capacity;
+    this.#openTimes = destination.acceptTimes === true ? [] : undefined;
   }
 
   /** Events taken into the queue. */
@@ -123,6 +127,7 @@ export class BatchQueue implements ExitDrain {
       this.#plan = this.#schedule();
     }
     this.#open += line + "\n";
+    this.#openTimes?.push(Date.now());
     if (this.#open.length >= this.#batchChars || this.room() <= 0) {
       this.seal();
     }
@@ -130,11 +135,8 @@ export class BatchQueue implements ExitDrain {
 
   /** Moves the open batch into the FIFO and the stream. */
   seal(): void {
-    const count = this.#openCount;
-    if (count === 0) return;
-    const batch: Batch = { text: this.#open, count };
-    this.#open = "";
-    this.#openCount = 0;
+    if (this.#openCount === 0) return;
+    const batch = this.#take();
     this.#fifo.push(batch);
     this.#unsettled++;
     this.#last = this.#writer.write(batch).then(this.#settled, this.#settled);
@@ -194,8 +196,7 @@ export class BatchQueue implements ExitDrain {
     this.#state = "abandoned";
     this.#failed += queued;
     this.#fifo.length = 0;
-    this.#open = "";
-    this.#openCount = 0;
+    this.#take();
     for (const resolve of this.#flushes) resolve();
     this.#flushes.clear();
     try {
@@ -219,11 +220,7 @@ export class BatchQueue implements ExitDrain {
     } catch (error) {
       this.#owner.report(asError(error));
     }
-    if (this.#openCount > 0) {
-      this.#fifo.push({ text: this.#open, count: this.#openCount });
-      this.#open = "";
-      this.#openCount = 0;
-    }
+    if (this.#openCount > 0) this.#fifo.push(this.#take());
     for (const batch of this.#fifo.splice(0)) {
       if (this.#state === "failed") {
         this.#failed += batch.count;
@@ -236,6 +233,18 @@ export class BatchQueue implements ExitDrain {
         this.#fail(error, batch.count);
       }
     }
+  }
+
+  /** The open batch, as a Batch; a new one opens. */
+  #take(): Batch {
+    const times = this.#openTimes;
+    const batch: Batch = times === undefined
+      ? { text: this.#open, count: this.#openCount }
+      : { text: this.#open, count: this.#openCount, times };
+    this.#open = "";
+    this.#openCount = 0;
+    if (times !== undefined) this.#openTimes = [];
+    return batch;
   }
 
   /** Seals the open batch soon; see {@linkcode SealPlan}. */
@@ -298,7 +307,7 @@ export class BatchQueue implements ExitDrain {
       : Math.min(Math.max(Math.trunc(failure.failed) || 0, 0), batch.count);
     this.#written += batch.count - failed;
     this.#failed += failed;
-    if (failed > 0) this.#owner.report(failure!.error);
+    if (failed > 0) this.#owner.refused(failure!.error, failed);
   }
 
   #fail(thrown: unknown, count: number): void {

@@ -13,6 +13,11 @@ export interface Batch {
   readonly text: string;
   /** How many lines (events) `text` holds. */
   readonly count: number;
+  /**
+   * When each line was accepted (ms since the epoch), for a destination
+   * that asked for them with `acceptTimes`.
+   */
+  readonly times?: readonly number[];
 }
 
 /**
@@ -27,13 +32,16 @@ export interface BatchFailure {
   readonly error: Error;
 }
 
-/**
- * The exit drain of a sink's queue: writes synchronously, with `write`,
- * every accepted event not yet handed to the destination, after `finish`
- * completed a write under way.
- */
-export interface ExitDrain {
+/** What the sink that takes a destination offers it. */
+export interface DestinationHost {
+  /**
+   * The exit drain of the sink's queue: writes synchronously, with `write`,
+   * every accepted event not yet handed to the destination, after `finish`
+   * completed a write under way.
+   */
   drainSync(write: (text: string) => void, finish?: () => void): void;
+  /** Tells the sink's `onError`. */
+  report(error: Error): void;
 }
 
 /** Where a sink's batches go. */
@@ -53,11 +61,12 @@ export interface LineDestination {
    * waited for. Must not throw.
    */
   abort(reason: Error): void;
-  /**
-   * For a destination this process owns: called once, by the sink that
-   * takes it, with the sink's exit drain.
-   */
-  attach?(drain: ExitDrain): void;
+  /** Called once, by the sink that takes the destination. */
+  attach?(host: DestinationHost): void;
+  /** Seal batches once their text is this long (default 64 Ki chars). */
+  readonly batchChars?: number;
+  /** Whether batches carry the time each line was accepted. */
+  readonly acceptTimes?: boolean;
 }
 
 const encoder = new TextEncoder();

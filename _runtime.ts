@@ -56,6 +56,7 @@ export interface DenoApi {
   ): Promise<DenoFile>;
   stdout: DenoWriter;
   stderr: DenoWriter;
+  unrefTimer?(id: number): void;
 }
 
 /** Which runtime this is. */
@@ -103,4 +104,13 @@ export function denoApi(): DenoApi | undefined {
   return runtime() === "deno"
     ? (globalThis as { Deno?: DenoApi }).Deno
     : undefined;
+}
+
+/**
+ * Lets the process end while `timer` is pending: `unref()` on Node and Bun,
+ * `Deno.unrefTimer` on Deno; nothing elsewhere.
+ */
+export function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  if (typeof timer === "number") denoApi()?.unrefTimer?.(timer);
+  else (timer as { unref?: () => void } | undefined)?.unref?.();
 }

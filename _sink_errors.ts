@@ -123,6 +123,23 @@ export function abandoned(
   );
 }
 
+/**
+ * The destination refused several batches within a second: `count` of
+ * them, `events` events in all, counted as failed; the last one's error.
+ */
+export function refusedBatches(
+  count: number,
+  events: number,
+  last: Error,
+): Error {
+  return new Error(
+    `calltrail: the destination refused ${count} batches (${events} events, counted as failed) since the last report; the last: ${
+      errorMessage(last)
+    }`,
+    { cause: last },
+  );
+}
+
 /** An event whose line is longer than `maxLineBytes`. */
 export function lineTooLong(bytes: number, maxLineBytes: number): RangeError {
   return new RangeError(

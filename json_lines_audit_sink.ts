@@ -13,9 +13,11 @@ import {
   destinationFailed,
   fallbackDropsThrew,
   fallbackThrew,
+  refusedBatches,
 } from "./_sink_errors.ts";
 import { type SinkSettings, sinkSettings } from "./_sink_settings.ts";
 import { StallWatch } from "./_stall_watch.ts";
+import { ThrottledReport } from "./_throttled_report.ts";
 import type { AuditSink } from "./audit_sink.ts";
 import type { AuditSinkStats } from "./audit_sink_stats.ts";
 import type {
@@ -104,6 +106,8 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   readonly #sends: SendQueue;
   readonly #watch: StallWatch;
   readonly #overflow: OverflowReport;
+  /** The batches the destination refused, told at most once a second. */
+  readonly #refusals: ThrottledReport;
   #state: SinkState = "open";
   /** Why the sink stopped taking events early: its destination's failure. */
   #failure: Error | undefined = undefined;
@@ -129,15 +133,25 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   ) {
     const settings = this.#settings = sinkSettings(options);
     const lines = destinationOf(destination);
-    this.#queue = new BatchQueue(lines, settings.capacity, BATCH_CHARS, {
-      settled: this.#settled,
-      failed: this.#destinationFailed,
-      report: this.#report,
-    });
+    const queue = this.#queue = new BatchQueue(
+      lines,
+      settings.capacity,
+      lines.batchChars ?? BATCH_CHARS,
+      {
+        settled: this.#settled,
+        failed: this.#destinationFailed,
+        refused: (error, failed) => this.#refusals.add(error, failed),
+        report: this.#report,
+      },
+    );
     this.#sends = new SendQueue(() => void this.#dropped++);
     this.#watch = new StallWatch(settings.closeTimeout);
     this.#overflow = new OverflowReport(settings.capacity, this.#report);
-    lines.attach?.(this.#queue);
+    this.#refusals = new ThrottledReport(this.#report, refusedBatches);
+    lines.attach?.({
+      drainSync: (write, finish) => queue.drainSync(write, finish),
+      report: this.#report,
+    });
   }
 
   /**
@@ -347,6 +361,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
       const reason = abandoned(closeTimeout, this.#queue.queued, preventClose);
       this.#failure ??= reason;
       this.#queue.abandon(reason, preventClose);
+      this.#refusals.flush();
       return this.#report(reason);
     }
     try {
@@ -358,6 +373,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     } catch (error) {
       this.#report(closeFailed(error));
     }
+    this.#refusals.flush();
     this.#state = "closed";
   }
 

@@ -21,11 +21,13 @@ function queue(capacity: number, batchChars = 1 << 16) {
   const written: Batch[] = [];
   const calls = { settled: 0, failed: [] as unknown[], closed: 0 };
   const reports: Error[] = [];
+  const refused: [Error, number][] = [];
   const aborted: Error[] = [];
   const released = { count: 0 };
   const owner: BatchQueueOwner = {
     settled: () => void calls.settled++,
     failed: (thrown) => void calls.failed.push(thrown),
+    refused: (error, failed) => void refused.push([error, failed]),
     report: (error) => void reports.push(error),
   };
   const q = new BatchQueue(
@@ -55,6 +57,7 @@ function queue(capacity: number, batchChars = 1 << 16) {
     written,
     calls,
     reports,
+    refused,
     aborted,
     released,
     /** Waits until a write is pending, and returns it. */
@@ -128,8 +131,8 @@ describe("BatchQueue", () => {
     assert.equal(second.batch.count, 50);
   });
 
-  test("a batch that fails in part counts its failed events, reports, and the next is written", async () => {
-    const { q, next, reports, calls } = queue(10);
+  test("a batch that fails in part counts its failed events, tells the owner, and the next is written", async () => {
+    const { q, next, refused, calls } = queue(10);
     q.push("a");
     q.push("b");
     q.seal();
@@ -139,7 +142,7 @@ describe("BatchQueue", () => {
     (await next()).resolve();
     await tick(1);
     assert.deepEqual([q.accepted, q.written, q.failed], [3, 2, 1]);
-    assert.deepEqual(reports, [error]);
+    assert.deepEqual(refused, [[error, 1]]);
     assert.deepEqual(calls.failed, []);
   });
 
@@ -200,6 +203,39 @@ describe("BatchQueue", () => {
     assert.equal(calls.failed.length, 1, "failed once, then no more writes");
     assert.match(reports[0].message, /finish failed/);
     assert.deepEqual([q.accepted, q.written, q.failed], [3, 0, 3]);
+  });
+
+  test("with acceptTimes, each batch carries when each line was accepted", async () => {
+    const pending: Batch[] = [];
+    const q = new BatchQueue(
+      {
+        write: (batch) => void pending.push(batch),
+        close() {},
+        release() {},
+        abort() {},
+        acceptTimes: true,
+      },
+      10,
+      1 << 16,
+      {
+        settled() {},
+        failed() {},
+        refused() {},
+        report() {},
+      },
+    );
+    const before = Date.now();
+    q.push("a");
+    q.push("b");
+    const after = Date.now();
+    await q.flushed();
+    q.push("c");
+    await q.flushed();
+    assert.equal(pending.length, 2);
+    const [first, second] = pending;
+    assert.equal(first.times?.length, 2);
+    assert.equal(second.times?.length, 1);
+    for (const t of first.times!) assert.ok(t >= before && t <= after);
   });
 
   test("abandon counts what is queued as failed, resolves flushes, and aborts or releases", async () => {
