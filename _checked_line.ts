@@ -6,6 +6,7 @@
 
 import { errorMessage } from "./_error_message.ts";
 import { lineTooLong } from "./_sink_errors.ts";
+import { utf8Length } from "./_utf8_length.ts";
 import { eventErrors, serializeCallEvent } from "./serialize_call_event.ts";
 import type { CallEvent } from "./types.ts";
 
@@ -38,21 +39,4 @@ export function checkedLine(
     if (bytes > maxLineBytes) return lineTooLong(bytes, maxLineBytes);
   }
   return line;
-}
-
-/** UTF-8 length of a string without lone surrogates (JSON escapes them). */
-function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) continue;
-    if (unit < 0x800) bytes += 1;
-    else if (unit < 0xd800 || unit > 0xdbff) bytes += 2;
-    else {
-      // A surrogate pair: 4 bytes for 2 code units.
-      bytes += 2;
-      i++;
-    }
-  }
-  return bytes;
 }

@@ -74,6 +74,11 @@ export { stdoutAuditSink } from "./sinks/stdout.ts";
 export { stderrAuditSink } from "./sinks/stderr.ts";
 export { consoleAuditSink } from "./sinks/console.ts";
 export {
+  httpAuditSink,
+  type HttpAuditSinkOptions,
+  type RetryOptions,
+} from "./sinks/http.ts";
+export {
   MemoryAuditSink,
   type MemoryAuditSinkOptions,
 } from "./sinks/memory.ts";

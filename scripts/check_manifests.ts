@@ -85,6 +85,13 @@ if (mapped !== `npm:zod@${zod}`) {
   );
 }
 
+const { VERSION } = await import("../_version.ts");
+if (VERSION !== pkg.version) {
+  problems.push(
+    `_version.ts has VERSION ${VERSION}, package.json has version ${pkg.version}`,
+  );
+}
+
 if (problems.length > 0) {
   console.error("Manifests disagree:\n- " + problems.join("\n- "));
   console.error(
@@ -92,4 +99,4 @@ if (problems.length > 0) {
   );
   process.exit(1);
 }
-console.log("deno.json, jsr.json and package.json agree.");
+console.log("deno.json, jsr.json, package.json and _version.ts agree.");

@@ -1,0 +1,335 @@
+// Internal: the destination of the HTTP sinks. Each batch becomes one or
+// more POST requests of at most maxBatchBytes (before compression), sent one
+// at a time, in order. A request that fails in a way worth repeating (a
+// network error, a timeout, a status the format names) is tried again after
+// a backoff with full jitter, or after what Retry-After asks, until
+// retry.maxAttempts; a 413 splits the request in two; any other status fails
+// that request's events (a BatchFailure), and the sink goes on.
+
+import { errorMessage } from "../_error_message.ts";
+import type {
+  Batch,
+  BatchFailure,
+  DestinationHost,
+  LineDestination,
+} from "../_line_destination.ts";
+import { ThrottledReport } from "../_throttled_report.ts";
+import { utf8Length } from "../_utf8_length.ts";
+import { backoffDelay, retryAfterDelay } from "./_http_retry.ts";
+import type { HttpSettings } from "./_http_settings.ts";
+
+/** How the records of a batch are encoded for one kind of receiver. */
+export interface HttpFormat {
+  /** The request's content-type. */
+  readonly contentType: string;
+  /** The UTF-8 bytes a body adds around its records. */
+  readonly overhead: number;
+  /** Whether `records` needs the time each line was accepted. */
+  readonly acceptTimes: boolean;
+  /** Whether an answer with `status` (not 2xx, not 413) is worth retrying. */
+  retryable(status: number): boolean;
+  /** One record per line of the batch. */
+  records(batch: Batch): string[];
+  /** The body of `records[from, to)`. */
+  body(records: readonly string[], from: number, to: number): string;
+  /**
+   * What a 2xx answer says it refused (OTLP's partial success), if
+   * anything. It reads the answer's body.
+   */
+  refused?(
+    response: Response,
+    count: number,
+  ): Promise<BatchFailure | undefined>;
+}
+
+/** How many bytes of an error answer's body a report quotes. */
+const QUOTED_BYTES = 200;
+
+/** What one request came to. */
+type Sent =
+  | { kind: "ok"; failure?: BatchFailure }
+  | { kind: "too large" }
+  | { kind: "failed"; failure: BatchFailure };
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** The destination of an HTTP sink, posting to `settings.url`. */
+export function httpDestination(
+  settings: HttpSettings,
+  format: HttpFormat,
+): LineDestination {
+  return new HttpDestination(settings, format);
+}
+
+class HttpDestination implements LineDestination {
+  readonly batchChars: number;
+  readonly acceptTimes: boolean;
+  readonly #settings: HttpSettings;
+  readonly #format: HttpFormat;
+  readonly #headers: Headers;
+  /** Why the sink gave up on this destination, once it did. */
+  #aborted: Error | undefined = undefined;
+  /** Ends the request or the wait under way, when the sink gives up. */
+  #cancel: ((reason: Error) => void) | undefined = undefined;
+  #retries: ThrottledReport | undefined = undefined;
+
+  constructor(settings: HttpSettings, format: HttpFormat) {
+    this.#settings = settings;
+    this.#format = format;
+    // Most lines are ASCII: a batch of this many characters fills about
+    // one request.
+    this.batchChars = Math.max(1, settings.maxBatchBytes - format.overhead);
+    this.acceptTimes = format.acceptTimes;
+    const headers = new Headers(settings.headers);
+    headers.set("content-type", format.contentType);
+    if (settings.gzip) headers.set("content-encoding", "gzip");
+    this.#headers = headers;
+  }
+
+  attach(host: DestinationHost): void {
+    this.#retries = new ThrottledReport(
+      host.report,
+      (count, _weight, last) =>
+        new Error(
+          `calltrail: ${count} requests to ${this.#settings.shown} failed and will be tried again, since the last report; the last: ${
+            errorMessage(last)
+          }`,
+          { cause: last },
+        ),
+    );
+  }
+
+  async write(batch: Batch): Promise<BatchFailure | undefined> {
+    const records = this.#format.records(batch);
+    let failed = 0;
+    let error: Error | undefined;
+    for (const [from, to] of this.#chunks(records)) {
+      const failure = await this.#sendRange(records, from, to);
+      if (failure !== undefined) {
+        failed += failure.failed;
+        error = failure.error;
+      }
+    }
+    return error === undefined ? undefined : { failed, error };
+  }
+
+  close(): void {}
+
+  release(): void {}
+
+  abort(reason: Error): void {
+    this.#aborted = reason;
+    this.#cancel?.(reason);
+    this.#retries?.flush();
+  }
+
+  /** Cuts records into runs whose bodies fit in maxBatchBytes. */
+  #chunks(records: readonly string[]): [number, number][] {
+    const max = this.#settings.maxBatchBytes;
+    const overhead = this.#format.overhead;
+    let chars = overhead;
+    for (const record of records) chars += record.length + 1;
+    // Three bytes at most per UTF-16 unit: most batches need no count.
+    if (chars * 3 <= max) return [[0, records.length]];
+    const chunks: [number, number][] = [];
+    let start = 0;
+    let size = overhead;
+    for (let i = 0; i < records.length; i++) {
+      const bytes = utf8Length(records[i]) + 1;
+      if (i > start && size + bytes > max) {
+        chunks.push([start, i]);
+        start = i;
+        size = overhead;
+      }
+      size += bytes;
+    }
+    chunks.push([start, records.length]);
+    return chunks;
+  }
+
+  /** Sends records[from, to), in halves on 413. */
+  async #sendRange(
+    records: readonly string[],
+    from: number,
+    to: number,
+  ): Promise<BatchFailure | undefined> {
+    const sent = await this.#post(records, from, to);
+    if (sent.kind !== "too large") return sent.failure;
+    if (to - from === 1) {
+      return {
+        failed: 1,
+        error: new Error(
+          `calltrail: ${this.#settings.shown} answered 413 (Payload Too Large) to a single event's line; it counts as failed. Raise the receiver's limit, or shorten the event's long fields.`,
+        ),
+      };
+    }
+    const middle = from + Math.ceil((to - from) / 2);
+    const first = await this.#sendRange(records, from, middle);
+    const second = await this.#sendRange(records, middle, to);
+    if (first === undefined) return second;
+    if (second === undefined) return first;
+    return { failed: first.failed + second.failed, error: second.error };
+  }
+
+  /** One request, tried until it succeeds, fails for good, or gives up. */
+  async #post(
+    records: readonly string[],
+    from: number,
+    to: number,
+  ): Promise<Sent> {
+    const { maxAttempts, initialDelay, maxDelay } = this.#settings;
+    const count = to - from;
+    const body = await this.#encode(this.#format.body(records, from, to));
+    for (let attempt = 1;; attempt++) {
+      const outcome = await this.#attempt(body, count);
+      if (outcome.kind !== "retry") return outcome;
+      const { reason, retryAfter } = outcome;
+      if (attempt >= maxAttempts) {
+        return {
+          kind: "failed",
+          failure: {
+            failed: count,
+            error: new Error(
+              `calltrail: gave up on a batch of ${count} events after ${attempt} attempts (retry.maxAttempts); they count as failed. The last: ${reason}`,
+            ),
+          },
+        };
+      }
+      const delay = retryAfter ??
+        backoffDelay(attempt, initialDelay, maxDelay);
+      this.#retries?.add(
+        new Error(
+          `calltrail: a POST of ${count} events to ${this.#settings.shown} failed (${reason}); attempt ${
+            attempt + 1
+          }${
+            maxAttempts === Infinity ? "" : ` of ${maxAttempts}`
+          } in ${delay} ms${retryAfter === undefined ? "" : " (Retry-After)"}.`,
+        ),
+      );
+      await this.#sleep(delay);
+    }
+  }
+
+  /** One attempt: the request and the reading of its answer. */
+  async #attempt(
+    body: BodyInit,
+    count: number,
+  ): Promise<Sent | { kind: "retry"; reason: string; retryAfter?: number }> {
+    const { url, fetch, requestTimeout, shown } = this.#settings;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new Error(`no answer within requestTimeout (${requestTimeout} ms)`),
+        ),
+      requestTimeout,
+    );
+    this.#cancel = (reason) => controller.abort(reason);
+    try {
+      this.#stopIfAborted();
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: "POST",
+          headers: this.#headers,
+          body,
+          signal: controller.signal,
+        });
+      } catch (error) {
+        this.#stopIfAborted();
+        const why = controller.signal.aborted
+          ? errorMessage(controller.signal.reason)
+          : errorMessage(error);
+        return { kind: "retry", reason: `network error: ${why}` };
+      }
+      const status = response.status;
+      if (status >= 200 && status < 300) {
+        const failure = await this.#format.refused?.(response, count);
+        if (failure === undefined) {
+          await response.body?.cancel().catch(() => {});
+        }
+        return { kind: "ok", failure };
+      }
+      const quoted = await firstBytes(response, QUOTED_BYTES);
+      const answer = `HTTP ${status}${quoted === "" ? "" : `: ${quoted}`}`;
+      if (status === 413) return { kind: "too large" };
+      if (this.#format.retryable(status)) {
+        return {
+          kind: "retry",
+          reason: answer,
+          retryAfter: retryAfterDelay(response.headers.get("retry-after")),
+        };
+      }
+      return {
+        kind: "failed",
+        failure: {
+          failed: count,
+          error: new Error(
+            `calltrail: ${shown} refused a batch of ${count} events, which count as failed (${answer}).`,
+          ),
+        },
+      };
+    } finally {
+      clearTimeout(timer);
+      this.#cancel = undefined;
+    }
+  }
+
+  /** The body as sent: gzipped when asked. */
+  async #encode(text: string): Promise<BodyInit> {
+    if (!this.#settings.gzip) return text;
+    const gzipped = new Blob([encoder.encode(text)]).stream().pipeThrough(
+      new CompressionStream("gzip"),
+    );
+    return new Uint8Array(await new Response(gzipped).arrayBuffer());
+  }
+
+  /** Waits `ms`, or until the sink gives up. */
+  #sleep(ms: number): Promise<void> {
+    this.#stopIfAborted();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#cancel = undefined;
+        resolve();
+      }, ms);
+      this.#cancel = (reason) => {
+        clearTimeout(timer);
+        this.#cancel = undefined;
+        reject(reason);
+      };
+    });
+  }
+
+  /** Throws once the sink gave up on this destination. */
+  #stopIfAborted(): void {
+    if (this.#aborted !== undefined) throw this.#aborted;
+  }
+}
+
+/** The first `limit` bytes of the answer's body, as text; the rest unread. */
+async function firstBytes(response: Response, limit: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    // The answer broke off: quote what came.
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return decoder.decode(all.subarray(0, limit)).trim();
+}
