@@ -78,6 +78,7 @@ export {
   type HttpAuditSinkOptions,
   type RetryOptions,
 } from "./sinks/http.ts";
+export { otlpAuditSink, type OtlpAuditSinkOptions } from "./sinks/otlp.ts";
 export {
   MemoryAuditSink,
   type MemoryAuditSinkOptions,
