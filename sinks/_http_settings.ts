@@ -71,7 +71,11 @@ export function httpSettings(
       `calltrail: the gzip option of ${sink}() needs CompressionStream, which this runtime lacks. Leave gzip out.`,
     );
   }
-  const fetcher = options.fetch ?? globalThis.fetch;
+  // Called unbound, the platform's fetch throws "Illegal invocation" on
+  // workerd: call it on globalThis.
+  const fetcher = options.fetch ??
+    ((input: RequestInfo | URL, init?: RequestInit) =>
+      globalThis.fetch(input, init));
   if (typeof fetcher !== "function") {
     throw new TypeError(
       `calltrail: the fetch option of ${sink}() must be a function, got ${

@@ -66,7 +66,11 @@ export function workerdConfig(
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .mainWorker) ],
+  services = [
+    (name = "main", worker = .mainWorker),
+    # The HTTP sinks' tests send to a receiver on 127.0.0.1.
+    (name = "loopback", network = (allow = ["local"])),
+  ],
   sockets = [
     ( name = "http", address = "127.0.0.1:${port}", http = (), service = "main" ),
   ],
@@ -75,6 +79,7 @@ const config :Workerd.Config = (
 const mainWorker :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "${module}") ],
   compatibilityDate = "${COMPATIBILITY_DATE}",${flagsLine}
+  globalOutbound = "loopback",
 );
 `;
 }

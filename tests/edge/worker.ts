@@ -12,9 +12,11 @@ import {
   DEFAULT_AUDIT_QUEUE_CAPACITY,
   fanoutAuditSink,
   fileAuditSink,
+  httpAuditSink,
   JsonLinesAuditSink,
   MemoryAuditSink,
   nowRfc3339,
+  otlpAuditSink,
   parseCallEvent,
   SCHEMA_VERSION,
   serializeCallEvent,
@@ -48,6 +50,8 @@ const EXPORTS: Record<string, string> = {
   consoleAuditSink: "function",
   MemoryAuditSink: "function",
   fanoutAuditSink: "function",
+  httpAuditSink: "function",
+  otlpAuditSink: "function",
 };
 
 const decoder = new TextDecoder();
@@ -530,6 +534,36 @@ async function globalNoFlushRoute(url: URL): Promise<Json> {
   };
 }
 
+// --- GET /http?to=URL&id=ID&kind=http|otlp&scope=request|module ------------
+// Audits one call to an HTTP sink that sends to `to` (a receiver the test
+// runs on 127.0.0.1), and hands the sink's flush to ctx.waitUntil: a sink
+// made for the request (closed in waitUntil), or one made at module scope
+// and shared by the requests.
+
+const sharedHttp = new Map<string, JsonLinesAuditSink>();
+const httpLog = errorLog();
+
+function httpRoute(url: URL, ctx: ExecutionContext): Json {
+  const to = url.searchParams.get("to") ?? "";
+  const kind = url.searchParams.get("kind") ?? "http";
+  const make = () =>
+    (kind === "otlp" ? otlpAuditSink : httpAuditSink)(to, {
+      onError: httpLog.onError,
+    });
+  const event = finished(`ref:edge.${kind}`, url.searchParams.get("id") ?? "");
+  if (url.searchParams.get("scope") === "module") {
+    let sink = sharedHttp.get(`${kind} ${to}`);
+    if (sink === undefined) sharedHttp.set(`${kind} ${to}`, sink = make());
+    sink.onCall(event);
+    ctx.waitUntil(sink.flush());
+  } else {
+    const sink = make();
+    sink.onCall(event);
+    ctx.waitUntil(sink.close());
+  }
+  return { call_id: event.call_id, errors: httpLog.errors };
+}
+
 // --- the worker -------------------------------------------------------------
 
 const worker = {
@@ -570,6 +604,9 @@ const worker = {
           break;
         case "/global":
           body = await globalRoute(url, ctx);
+          break;
+        case "/http":
+          body = httpRoute(url, ctx);
           break;
         case "/global-no-flush":
           body = await globalNoFlushRoute(url);

@@ -28,6 +28,7 @@ import {
   parseCallEvent,
 } from "../../mod.ts";
 import { bundleWorker } from "./_bundle.ts";
+import { startReceiver } from "../sinks/_receiver.ts";
 import { SPEC_EVENT, SPEC_LINE } from "../_spec_example.ts";
 import { stats } from "../_helpers.ts";
 import {
@@ -440,6 +441,42 @@ describe("calltrail on workerd", () => {
           assert.deepEqual(second.stats, stats({ accepted: 2, written: 2 }));
           const events = parseAll(second.lines as string[]);
           assert.deepEqual(events.map((e) => e.call_id), second.sent);
+        },
+      );
+
+      test(
+        "httpAuditSink and otlpAuditSink deliver inside ctx.waitUntil, per request and at module scope",
+        SLOW,
+        async () => {
+          const receiver = await startReceiver();
+          try {
+            const to = encodeURIComponent(receiver.url);
+            const arrived = () =>
+              receiver.requests.map((r) => r.body).join("\n");
+            // One request at a time: a sink shared by concurrent requests
+            // would write one request's lines from another's I/O context,
+            // which workerd cancels (the README says so).
+            for (const kind of ["http", "otlp"]) {
+              for (const scope of ["request", "module", "module"]) {
+                const body = await get(
+                  `/http?to=${to}&kind=${kind}&scope=${scope}&id=${scope}`,
+                );
+                assert.deepEqual(body.errors, []);
+                const callId = body.call_id as string;
+                await poll(
+                  `${callId} (${kind}, ${scope}) at the receiver`,
+                  () => arrived().includes(callId) || undefined,
+                );
+              }
+            }
+            const kinds = receiver.requests.map((r) =>
+              r.headers["content-type"]
+            );
+            assert.ok(kinds.includes("application/x-ndjson"));
+            assert.ok(kinds.includes("application/json"));
+          } finally {
+            await receiver.stop();
+          }
         },
       );
 
