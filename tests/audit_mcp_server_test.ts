@@ -13,7 +13,17 @@ import {
   MemoryAuditSink,
   parseCallEvent,
 } from "../mod.ts";
-import { auditMcpServer, type McpRequestExtra } from "../mcp.ts";
+import {
+  auditMcpServer,
+  auditMcpTransport,
+  type McpRequestExtra,
+} from "../mcp.ts";
+import { Server as ServerNew } from "@modelcontextprotocol/sdk/server";
+import { McpServer as McpServerNew } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport as StdioNew } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { Server as ServerOld } from "mcp-sdk-1.21/server";
+import { McpServer as McpServerOld } from "mcp-sdk-1.21/server/mcp.js";
+import { StdioServerTransport as StdioOld } from "mcp-sdk-1.21/server/stdio.js";
 import { collector, tick } from "./_helpers.ts";
 import {
   connectClient,
@@ -617,5 +627,22 @@ describe("auditMcpServer's arguments", () => {
         }),
       /^TypeError: calltrail: the tier option of auditMcpServer\(\) must be a function; got string\./,
     );
+  });
+
+  test("takes the SDK's own classes and transports, as they are typed", () => {
+    // Checked by the type checker (deno test): no cast, the type comes back.
+    const sink = new MemoryAuditSink();
+    const info = { name: "typed", version: "1.0.0" };
+    const servers: [McpServerNew, ServerNew, McpServerOld, ServerOld] = [
+      auditMcpServer(new McpServerNew(info), sink),
+      auditMcpServer(new ServerNew(info), sink),
+      auditMcpServer(new McpServerOld(info), sink),
+      auditMcpServer(new ServerOld(info), sink),
+    ];
+    const transports: [StdioNew, StdioOld] = [
+      auditMcpTransport(new StdioNew(), sink),
+      auditMcpTransport(new StdioOld(), sink),
+    ];
+    assert.equal(servers.length + transports.length, 6);
   });
 });
