@@ -209,7 +209,12 @@ export class McpCallTracker {
         );
       const granted = options.capabilities === undefined
         ? defaultCapabilities(auth)
-        : this.#option("capabilities", name, extra!, defaultCapabilities(auth));
+        : this.#option(
+          "capabilities",
+          name,
+          extra!,
+          defaultCapabilities(auth) ?? [],
+        );
       const tier = options.tier === undefined
         ? "hot"
         : this.#option("tier", name, extra!, "hot" as Tier);
@@ -218,7 +223,7 @@ export class McpCallTracker {
         call_id: ulid(),
         tool_id: toolId,
         caller_id: callerId,
-        granted_capabilities: granted as string[],
+        granted_capabilities: granted as string[] | undefined,
         duration_ms: elapsed > 0 ? Math.trunc(elapsed) : 0,
         outcome,
         tier,
@@ -306,11 +311,12 @@ function defaultCaller(
   return typeof sessionId === "string" ? sessionId : undefined;
 }
 
-const NONE: readonly string[] = Object.freeze([]);
-
-function defaultCapabilities(auth: McpAuthInfo | undefined): readonly string[] {
+/** The scopes of `auth`; `undefined` (none) makes createCallEvent's `[]`. */
+function defaultCapabilities(
+  auth: McpAuthInfo | undefined,
+): readonly string[] | undefined {
   const scopes = auth?.scopes;
-  if (!Array.isArray(scopes)) return NONE;
+  if (!Array.isArray(scopes)) return undefined;
   for (const scope of scopes) {
     if (typeof scope !== "string") {
       return scopes.filter((s): s is string => typeof s === "string");
