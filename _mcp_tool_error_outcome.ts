@@ -46,8 +46,9 @@ export function toolErrorOutcome(
   try {
     // McpServer validates `arguments ?? {}` (SDK 1.2x: `arguments`).
     const issues = schemaIssues(schema, args ?? {});
+    // Any thenable becomes a native promise: the tracker waits for those.
     return isPromise(issues)
-      ? issues.then(outcomeOf, () => TOOL_ERROR)
+      ? Promise.resolve(issues).then(outcomeOf, () => TOOL_ERROR)
       : outcomeOf(issues);
   } catch {
     return TOOL_ERROR;

@@ -93,6 +93,18 @@ function notesServer(
     },
     () => text("ordered"),
   );
+  server.registerTool(
+    "lookup",
+    {
+      inputSchema: {
+        id: z.string().refine(async (id) => {
+          await tick(1);
+          return id.startsWith("n-");
+        }),
+      },
+    },
+    () => text("found"),
+  );
   server.registerTool("wait", {}, async () => {
     waiting.started = true;
     await hold;
@@ -256,6 +268,14 @@ for (const sdk of SDKS) {
         "items[1].sku: too_small (minimum 3); items[1].qty: too_small (minimum 1); " +
           `color: ${enumRule}; note: too_big (maximum 5)`,
       );
+      // An asynchronous refinement: checked again, asynchronously.
+      const refined = await callAndWait(connection, sink, "lookup", {
+        id: "SECRET-ID",
+      });
+      assert.deepEqual(refined.outcome, {
+        kind: "invalid_args",
+        message: "id: custom",
+      });
       assert.doesNotMatch(JSON.stringify(sink.events), /SECRET|\bSE\b/);
       await connection.client.close();
     });
