@@ -14,5 +14,14 @@
  * ```
  */
 export function nowRfc3339(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    last = new Date(ms).toISOString();
+  }
+  return last;
 }
+
+// The last time written, made once per millisecond.
+let lastMs = NaN;
+let last = "";

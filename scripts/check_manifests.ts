@@ -92,6 +92,26 @@ if (VERSION !== pkg.version) {
   );
 }
 
+// The MCP SDK: an optional peer dependency (SPEC §5.1), and a devDependency
+// for the tests.
+const SDK = "@modelcontextprotocol/sdk";
+const section = (key: string) =>
+  (pkg[key] ?? {}) as Record<string, { optional?: boolean } | string>;
+if (section("peerDependencies")[SDK] === undefined) {
+  problems.push(`package.json has no peerDependencies entry for ${SDK}`);
+}
+if (
+  (section("peerDependenciesMeta")[SDK] as { optional?: boolean })?.optional !==
+    true
+) {
+  problems.push(
+    `package.json's peerDependenciesMeta must mark ${SDK} optional`,
+  );
+}
+if (section("devDependencies")[SDK] === undefined) {
+  problems.push(`package.json has no devDependencies entry for ${SDK}`);
+}
+
 if (problems.length > 0) {
   console.error("Manifests disagree:\n- " + problems.join("\n- "));
   console.error(
