@@ -61,6 +61,11 @@ export {
   type StandardResult,
 } from "./call_event_schema.ts";
 export { parseCallEvent } from "./parse_call_event.ts";
+export {
+  type CallEventSource,
+  readCallEvents,
+  type ReadCallEventsOptions,
+} from "./read_call_events.ts";
 export type { AuditSink } from "./audit_sink.ts";
 export {
   type AuditSinkOptions,
