@@ -268,7 +268,7 @@ export async function* readCallEvents(
         }
       }
     }
-    const rest = Math.max(last + 1, from);
+    const rest = last + 1;
     if (rest < bytes.length) hold(bytes.subarray(rest));
   }
 
