@@ -74,7 +74,9 @@ export {
   type JsonLinesAuditSinkOptions,
   type SendOptions,
 } from "./json_lines_audit_sink.ts";
-export { fileAuditSink } from "./sinks/file.ts";
+export { fileAuditSink, type FileAuditSinkOptions } from "./sinks/file.ts";
+export type { ChainOptions } from "./sinks/_chain.ts";
+export type { ChainCheckpoint } from "./_checkpoint.ts";
 export { stdoutAuditSink } from "./sinks/stdout.ts";
 export { stderrAuditSink } from "./sinks/stderr.ts";
 export { consoleAuditSink } from "./sinks/console.ts";
