@@ -1,0 +1,104 @@
+// Internal: how the CLI reads files: in chunks, as they stand or as they
+// grow, with errors that say which file could not be read (exit code 2).
+
+import { open, stat } from "node:fs/promises";
+
+/** A file that cannot be read: the CLI prints the message and exits 2. */
+export class FileError extends Error {
+  constructor(path: string, error: unknown) {
+    const code = (error as { code?: string })?.code;
+    const why = code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR"
+      ? "it is a directory"
+      : code === "EACCES" || code === "EPERM"
+      ? "permission denied"
+      : (error as Error)?.message ?? String(error);
+    super(`calltrail: cannot read ${JSON.stringify(path)}: ${why}.`, {
+      cause: error,
+    });
+    this.name = "FileError";
+  }
+}
+
+/** Chunks are read this large. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/** The size of `path`, in bytes; throws a FileError if it cannot be read. */
+export async function sizeOf(path: string): Promise<number> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      throw Object.assign(new Error(), { code: "EISDIR" });
+    }
+    return info.size;
+  } catch (error) {
+    throw new FileError(path, error);
+  }
+}
+
+/** Whether `path` exists (as anything). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string })?.code === "ENOENT") return false;
+    throw new FileError(path, error);
+  }
+}
+
+/**
+ * The bytes of `path` from `from` to its end as it stands now, in chunks
+ * (each a fresh buffer). `progress` hears the bytes read so far.
+ */
+export async function* fileChunks(
+  path: string,
+  progress?: (bytes: number) => void,
+  from = 0,
+): AsyncGenerator<Uint8Array> {
+  let file;
+  try {
+    file = await open(path, "r");
+  } catch (error) {
+    throw new FileError(path, error);
+  }
+  try {
+    let position = from;
+    while (true) {
+      const buffer = new Uint8Array(CHUNK_BYTES);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await file.read(buffer, 0, CHUNK_BYTES, position));
+      } catch (error) {
+        throw new FileError(path, error);
+      }
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      progress?.(position);
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** One line of a text file, and whether a `\n` ended it. */
+export interface TextLine {
+  text: string;
+  ended: boolean;
+}
+
+/** The lines of `path` (UTF-8), as it streams. */
+export async function* textLines(path: string): AsyncGenerator<TextLine> {
+  const decoder = new TextDecoder();
+  let carry = "";
+  for await (const chunk of fileChunks(path)) {
+    const text = carry + decoder.decode(chunk, { stream: true });
+    const lines = text.split("\n");
+    carry = lines.pop()!;
+    for (const line of lines) yield { text: line, ended: true };
+  }
+  carry += decoder.decode();
+  if (carry !== "") yield { text: carry, ended: false };
+}
