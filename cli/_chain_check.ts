@@ -314,7 +314,7 @@ export class ChainCheck {
     this.#current = undefined;
     this.#hash = undefined;
     if (digest !== checkpoint.sha256 || lines !== checkpoint.lines) {
-      const last = this.#currentFirstLine + lines - 1;
+      const last = this.#currentFirstLine + checkpoint.lines - 1;
       this.#fail({
         line: this.#currentFirstLine,
         lastLine: Math.max(last, this.#currentFirstLine),
