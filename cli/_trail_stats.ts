@@ -83,11 +83,12 @@ function bump(map: Map<string, number>, key: string, n = 1): void {
   map.set(key, (map.get(key) ?? 0) + n);
 }
 
-/** The counts of a map, largest first (ties by key), as a plain object. */
+/**
+ * The counts of a map, largest first (ties by key), as a plain object (with
+ * own keys only: a caller named `__proto__` is a key like any other).
+ */
 function record(map: Map<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, n] of sorted(map)) out[key] = n;
-  return out;
+  return Object.fromEntries(sorted(map));
 }
 
 /** The entries of a map, largest first, ties by key. */

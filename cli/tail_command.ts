@@ -137,8 +137,10 @@ export async function tailCommand(args: string[]): Promise<number> {
   if (bad > 0) {
     process.stderr.write(
       `calltrail tail: ${formatCount(bad)} ${
-        bad === 1 ? "line was" : "lines were"
-      } not valid events, and skipped.\n`,
+        bad === 1
+          ? "line was not a valid event, and was"
+          : "lines were not valid events, and were"
+      } skipped.\n`,
     );
   }
   return 0;

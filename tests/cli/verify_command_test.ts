@@ -119,28 +119,29 @@ describe("calltrail verify: lines", () => {
   test("usage errors and unreadable files exit 2", async () => {
     await using dir = await tempDir();
     const path = await writeLog(dir.path, "a.jsonl", []);
-    for (
-      const [args, message] of [
-        [[], /name a log file/],
-        [["--nope", path], /Unknown option '--nope'/],
-        [
-          [join(dir.path, "missing.jsonl")],
-          /cannot read ".*missing\.jsonl": no such file/,
-        ],
-        [
-          ["--key-file", path, path],
-          /is 0 bytes long; a chain's key is at least 32 bytes/,
-        ],
-        [
-          ["--checkpoint", path, "--key-file", join(dir.path, "nokey"), path],
-          /cannot read ".*nokey"/,
-        ],
-      ] as const
-    ) {
-      const child = await cli("verify", ...args);
+    const cases = [
+      [[], /name a log file/],
+      [["--nope", path], /Unknown option '--nope'/],
+      [
+        [join(dir.path, "missing.jsonl")],
+        /cannot read ".*missing\.jsonl": no such file/,
+      ],
+      [
+        ["--key-file", path, path],
+        /is 0 bytes long; a chain's key is at least 32 bytes/,
+      ],
+      [
+        ["--checkpoint", path, "--key-file", join(dir.path, "nokey"), path],
+        /cannot read ".*nokey"/,
+      ],
+    ] as const;
+    const children = await Promise.all(
+      cases.map(([args]) => cli("verify", ...args)),
+    );
+    children.forEach((child, i) => {
       assert.equal(child.code, 2, shown(child));
-      assert.match(child.stderr, message);
-    }
+      assert.match(child.stderr, cases[i][1]);
+    });
     const help = await cli("verify", "--help");
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: calltrail verify/);
