@@ -5,11 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type CallEvent,
-  parseCallEvent,
-  serializeCallEvent,
-} from "../../mod.ts";
+import { type CallEvent, parseCallEvent } from "../../mod.ts";
 import { format } from "../../cli/tail_command.ts";
 import { useColour } from "../../cli/_text.ts";
 import { runChild, sampleEvent, tempDir, tick } from "../_helpers.ts";
@@ -49,7 +45,7 @@ describe("calltrail tail", () => {
       child.stderr,
       /1 line was not a valid event, and was skipped\./,
     );
-    assert.doesNotMatch(child.stdout, /\x1b\[/);
+    assert.equal(child.stdout.includes("\x1b["), false, "no colour");
   });
 
   test("-n N prints the last N matching events; --tool, --caller and --outcome filter (each repeatable)", async () => {
@@ -121,7 +117,7 @@ describe("calltrail tail", () => {
       if (saved === undefined) delete process.env.NO_COLOR;
       else process.env.NO_COLOR = saved;
     }
-    assert.match(format(sampleEvent(), true), /\x1b\[32msuccess/);
+    assert.ok(format(sampleEvent(), true).includes("\x1b[32msuccess"));
   });
 
   test("-f follows the file as it grows, and across a truncation and a rotation", async () => {
