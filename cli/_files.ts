@@ -3,9 +3,9 @@
 
 import { open, stat } from "node:fs/promises";
 
-/** A file that cannot be read: the CLI prints the message and exits 2. */
+/** A file that cannot be read (or written): the CLI prints the message and exits 2. */
 export class FileError extends Error {
-  constructor(path: string, error: unknown) {
+  constructor(path: string, error: unknown, doing: "read" | "write" = "read") {
     const code = (error as { code?: string })?.code;
     const why = code === "ENOENT"
       ? "no such file"
@@ -14,7 +14,7 @@ export class FileError extends Error {
       : code === "EACCES" || code === "EPERM"
       ? "permission denied"
       : (error as Error)?.message ?? String(error);
-    super(`calltrail: cannot read ${JSON.stringify(path)}: ${why}.`, {
+    super(`calltrail: cannot ${doing} ${JSON.stringify(path)}: ${why}.`, {
       cause: error,
     });
     this.name = "FileError";

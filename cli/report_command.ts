@@ -16,7 +16,8 @@ first, the live file last): calls over time by outcome, latency per tool
 (p50, p95, p99, max), denials by capability and top callers, with the same
 numbers as calltrail stats. The page loads nothing from the network (its
 Content-Security-Policy forbids it); open it in any browser. Bad lines are
-counted, not fatal.
+counted, not fatal. SOURCE_DATE_EPOCH, when set, is the time it names as
+its making (for reproducible pages).
 
 Options:
   -o, --output F   the HTML file to write (required)
@@ -52,12 +53,12 @@ export async function reportCommand(args: string[]): Promise<number> {
     files: paths,
     stats,
     bars: timeline.bars(),
-    generated: new Date().toISOString(),
+    generated: generatedAt(),
   });
   try {
     await writeFile(output, html);
   } catch (error) {
-    throw new FileError(output, error);
+    throw new FileError(output, error, "write");
   }
   process.stdout.write(
     `Wrote ${output}: ${
@@ -65,4 +66,15 @@ export async function reportCommand(args: string[]): Promise<number> {
     } calls from ${paths.length} ${paths.length === 1 ? "file" : "files"}.\n`,
   );
   return 0;
+}
+
+/**
+ * When the report is made: now, or SOURCE_DATE_EPOCH (seconds) when set, as
+ * reproducible builds do, so that the same logs make the same page.
+ */
+function generatedAt(): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  const seconds = epoch === undefined ? NaN : Number(epoch);
+  return new Date(Number.isFinite(seconds) ? seconds * 1000 : Date.now())
+    .toISOString();
 }

@@ -19,6 +19,11 @@ export function cli(...args: string[]): Promise<ChildResult> {
   return runChild(CLI, args);
 }
 
+/** Runs `calltrail ...args` in the directory `cwd`. */
+export function cliIn(cwd: string, ...args: string[]): Promise<ChildResult> {
+  return runChild(CLI, args, undefined, cwd);
+}
+
 /** The output of a child, for assertion messages. */
 export function shown(child: ChildResult): string {
   return `exit ${child.code}\nstdout:\n${child.stdout}\nstderr:\n${child.stderr}`;
