@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // `calltrail report`: the page it writes (on every runtime), and that page
 // in a real browser. The browser part runs once, under Node: the page is
 // the same whichever runtime wrote it (the first test checks that it is
