@@ -68,6 +68,11 @@ export type CallEventSource =
 
 const NEWLINE = 10;
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+/**
+ * Whole lines are decoded this many bytes at a time: small texts stay in the
+ * garbage collector's young generation, however large the source's chunks.
+ */
+const SLICE_BYTES = 64 * 1024;
 const encoder = new TextEncoder();
 
 /**
@@ -244,12 +249,15 @@ export async function* readCallEvents(
       }
     }
     const last = bytes.lastIndexOf(NEWLINE);
-    if (last >= from) {
-      // The whole lines of the chunk: decoded at once when they may be.
+    // The whole lines of the chunk, a slice of about SLICE_BYTES at a time:
+    // decoded at once when they may be (each slice's text stays small).
+    while (from <= last) {
+      let end = bytes.lastIndexOf(NEWLINE, Math.min(last, from + SLICE_BYTES));
+      if (end < from) end = bytes.indexOf(NEWLINE, from + SLICE_BYTES);
       let text: string | undefined;
-      if (last - from <= maxLineBytes) {
+      if (end - from <= maxLineBytes) {
         try {
-          text = decoder.decode(bytes.subarray(from, last));
+          text = decoder.decode(bytes.subarray(from, end));
         } catch {
           // Some line is not UTF-8: read them one by one below.
         }
@@ -260,13 +268,14 @@ export async function* readCallEvents(
           if (event !== undefined) yield event;
         }
       } else {
-        for (let at = from; at <= last;) {
-          const end = bytes.indexOf(NEWLINE, at);
-          const event = one(bytes.subarray(at, end));
+        for (let at = from; at <= end;) {
+          const next = bytes.indexOf(NEWLINE, at);
+          const event = one(bytes.subarray(at, next));
           if (event !== undefined) yield event;
-          at = end + 1;
+          at = next + 1;
         }
       }
+      from = end + 1;
     }
     const rest = last + 1;
     if (rest < bytes.length) hold(bytes.subarray(rest));

@@ -49,8 +49,10 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * The bytes of `path` from `from` to its end as it stands now, in chunks
- * (each a fresh buffer). `progress` hears the bytes read so far.
+ * The bytes of `path` from `from` to its end as it stands now, in chunks.
+ * One buffer is read into again and again: a chunk is valid until the next
+ * one is asked for (readCallEvents copies what it keeps). `progress` hears
+ * the bytes read so far.
  */
 export async function* fileChunks(
   path: string,
@@ -65,8 +67,8 @@ export async function* fileChunks(
   }
   try {
     let position = from;
+    const buffer = new Uint8Array(CHUNK_BYTES);
     while (true) {
-      const buffer = new Uint8Array(CHUNK_BYTES);
       let bytesRead: number;
       try {
         ({ bytesRead } = await file.read(buffer, 0, CHUNK_BYTES, position));
