@@ -49,6 +49,8 @@ describe("bench/e2e.ts", () => {
     "floor-await",
     "floor-serialize",
     "calltrail",
+    "calltrail-chain",
+    "calltrail-chain-key",
     "pino",
     "logtape",
   ];
@@ -63,7 +65,15 @@ describe("bench/e2e.ts", () => {
   test("the ladder from the floor to calltrail writes the floor's bytes", () => {
     const floor = results.get("floor");
     assert.ok(floor, "the floor ran");
-    for (const writer of ["floor-await", "floor-serialize", "calltrail"]) {
+    for (
+      const writer of [
+        "floor-await",
+        "floor-serialize",
+        "calltrail",
+        "calltrail-chain",
+        "calltrail-chain-key",
+      ]
+    ) {
       const result = results.get(writer);
       assert.ok(result, `${writer} ran`);
       assert.equal(result.bytes, floor.bytes, writer);
