@@ -53,7 +53,6 @@ const RSS_TARGET_MB = 150;
 /** Writes about SIZE bytes of the made-up trail; returns the event count. */
 async function generate(path: string): Promise<number> {
   const out = createWriteStream(path);
-  // Event i of a long trail: ~330 bytes a line.
   const estimate = Math.ceil(SIZE / 250) + 1; // lines are ~290 bytes
   let bytes = 0;
   let count = 0;
