@@ -53,10 +53,10 @@ export interface ChainOptions {
 /** A chain ready to seal batches. */
 export interface Chain {
   /**
-   * Seals the batch just appended to the log: writes its checkpoint.
-   * Throws when the checkpoint cannot be written.
+   * Seals the batch just appended to the log, its `bytes` (the UTF-8 of
+   * `text`): writes its checkpoint. Throws when it cannot be written.
    */
-  record(bytes: Uint8Array): void;
+  record(bytes: Uint8Array, text: string): void;
   /** Closes the sidecar. Must not throw. */
   close(): void;
 }
@@ -171,12 +171,13 @@ export async function openChain(
   let open = true;
 
   return {
-    record(bytes) {
+    record(bytes, text) {
+      // Counted in the text: a string's indexOf is the fastest way on V8.
       let lines = 0;
       for (
-        let at = bytes.indexOf(NEWLINE);
+        let at = text.indexOf("\n");
         at !== -1;
-        at = bytes.indexOf(NEWLINE, at + 1)
+        at = text.indexOf("\n", at + 1)
       ) {
         lines++;
       }

@@ -141,7 +141,7 @@ async function openForAppend(
         { cause: error },
       );
     }
-    chain?.record(batch);
+    chain?.record(batch, text);
   };
   const close = (): void => {
     target.close();
