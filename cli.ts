@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `calltrail` command line: read, follow, verify and chart the audit
  * logs that `@calltrail/audit` (or atd-runtime) writes.
