@@ -72,6 +72,22 @@ export async function tempDir(): Promise<
   };
 }
 
+/**
+ * Runs `fn` with a fresh temporary directory, removed afterwards: what
+ * `await using dir = await tempDir()` does, also on Node 22, which has no
+ * `using`.
+ */
+export async function withTempDir<T>(
+  fn: (dir: { path: string }) => Promise<T>,
+): Promise<T> {
+  const dir = await tempDir();
+  try {
+    return await fn(dir);
+  } finally {
+    await dir[Symbol.asyncDispose]();
+  }
+}
+
 /** The spec's example event, with `overrides` applied. */
 export function sampleEvent(overrides: Partial<CallEvent> = {}): CallEvent {
   return {
