@@ -13,7 +13,7 @@ import {
   serializeCallEvent,
 } from "../mod.ts";
 import { readVectors, writeVectors } from "./_vectors.ts";
-import { sampleEvent, tempDir } from "./_helpers.ts";
+import { sampleEvent, withTempDir } from "./_helpers.ts";
 import { callEventArb } from "./_arbitraries.ts";
 
 const encoder = new TextEncoder();
@@ -266,14 +266,15 @@ describe("readCallEvents", () => {
   });
 
   test("reads a file through node:fs's stream (an async iterable of Buffers)", async () => {
-    await using dir = await tempDir();
-    const path = join(dir.path, "audit.jsonl");
-    await writeFile(path, good.map((l) => `${l}\n`).join("").repeat(200));
-    const { events, bad } = await read(
-      createReadStream(path, { highWaterMark: 1000 }),
-    );
-    assert.deepEqual(bad, []);
-    assert.equal(events.length, good.length * 200);
+    await withTempDir(async (dir) => {
+      const path = join(dir.path, "audit.jsonl");
+      await writeFile(path, good.map((l) => `${l}\n`).join("").repeat(200));
+      const { events, bad } = await read(
+        createReadStream(path, { highWaterMark: 1000 }),
+      );
+      assert.deepEqual(bad, []);
+      assert.equal(events.length, good.length * 200);
+    });
   });
 
   test("property: however the bytes are cut, the same events and the same bad lines", async () => {
