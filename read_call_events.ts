@@ -1,3 +1,4 @@
+import { fastCallEvent } from "./_fast_call_event.ts";
 import { parseCallEvent } from "./parse_call_event.ts";
 import type { CallEvent } from "./types.ts";
 
@@ -169,6 +170,14 @@ export async function* readCallEvents(
   /** Parses the text of one line: the event, or undefined if invalid. */
   function parse(text: string): CallEvent | undefined {
     lineNumber++;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // Not JSON: parseCallEvent says why, below.
+    }
+    const event = fastCallEvent(value);
+    if (event !== undefined) return event;
     try {
       return parseCallEvent(text);
     } catch (error) {
