@@ -50,8 +50,8 @@ export async function exists(path: string): Promise<boolean> {
 
 /**
  * The bytes of `path` from `from` to its end as it stands now, in chunks.
- * One buffer is read into again and again: a chunk is valid until the next
- * one is asked for (readCallEvents copies what it keeps). `progress` hears
+ * Two buffers take turns: a chunk is valid until the next one is asked for
+ * (readCallEvents copies what it keeps). `progress` hears
  * the bytes read so far.
  */
 export async function* fileChunks(
@@ -65,22 +65,30 @@ export async function* fileChunks(
   } catch (error) {
     throw new FileError(path, error);
   }
-  try {
-    let position = from;
-    const buffer = new Uint8Array(CHUNK_BYTES);
-    while (true) {
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await file.read(buffer, 0, CHUNK_BYTES, position));
-      } catch (error) {
+  // Two buffers: the next chunk is read while the consumer works on this one.
+  const buffers = [new Uint8Array(CHUNK_BYTES), new Uint8Array(CHUNK_BYTES)];
+  let position = from;
+  const read = (buffer: Uint8Array) =>
+    file.read(buffer, 0, CHUNK_BYTES, position).then(
+      ({ bytesRead }) => {
+        position += bytesRead;
+        return bytesRead;
+      },
+      (error) => {
         throw new FileError(path, error);
-      }
+      },
+    );
+  let next = read(buffers[0]);
+  try {
+    for (let turn = 0;; turn ^= 1) {
+      const bytesRead = await next;
       if (bytesRead === 0) return;
-      position += bytesRead;
       progress?.(position);
-      yield buffer.subarray(0, bytesRead);
+      next = read(buffers[turn ^ 1]);
+      yield buffers[turn].subarray(0, bytesRead);
     }
   } finally {
+    await next.catch(() => {});
     await file.close();
   }
 }
