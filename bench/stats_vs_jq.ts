@@ -157,7 +157,7 @@ try {
     const version =
       (await timed([...command.slice(0, -1), "--version"]).catch(() => ({
         stdout: "?",
-      }))).stdout.trim().split("\n")[0];
+      }))).stdout.match(/\d+\.\d+\.\d+/)?.[0] ?? "?";
     rows.push({
       runtime,
       version,
