@@ -61,6 +61,11 @@ export {
   type StandardResult,
 } from "./call_event_schema.ts";
 export { parseCallEvent } from "./parse_call_event.ts";
+export {
+  type CallEventSource,
+  readCallEvents,
+  type ReadCallEventsOptions,
+} from "./read_call_events.ts";
 export type { AuditSink } from "./audit_sink.ts";
 export type { AuditSinkStats } from "./audit_sink_stats.ts";
 export { JsonLinesAuditSink } from "./json_lines_audit_sink.ts";
@@ -69,7 +74,9 @@ export type {
   JsonLinesAuditSinkOptions,
   SendOptions,
 } from "./json_lines_audit_sink_options.ts";
-export { fileAuditSink } from "./sinks/file.ts";
+export { fileAuditSink, type FileAuditSinkOptions } from "./sinks/file.ts";
+export type { ChainOptions, HmacKey } from "./sinks/_chain.ts";
+export type { ChainCheckpoint } from "./_checkpoint.ts";
 export { stdoutAuditSink } from "./sinks/stdout.ts";
 export { stderrAuditSink } from "./sinks/stderr.ts";
 export { consoleAuditSink } from "./sinks/console.ts";

@@ -7,6 +7,8 @@
 // - calltrail: fileAuditSink, producing with `await sink.send(event)` (the
 //   no-loss path);
 // - calltrail-oncall: the same with `sink.onCall(event)` (may drop);
+// - calltrail-chain, calltrail-chain-key: calltrail with the tamper-evident
+//   chain (`chain: true`, or a 32-byte key), its sidecar written too;
 // - pino: pino 10, pino.destination({ minLength: 4096, sync: false }),
 //   base: null, timestamp: false, `logger.info(event)`;
 // - logtape: LogTape's getFileSink with nonBlocking and jsonLinesFormatter,
@@ -31,7 +33,12 @@
 import { runtimeInfo } from "./_runtime_info.ts";
 import { closeSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import process from "node:process";
-import { type CallEvent, fileAuditSink, serializeCallEvent } from "../mod.ts";
+import {
+  type CallEvent,
+  fileAuditSink,
+  type FileAuditSinkOptions,
+  serializeCallEvent,
+} from "../mod.ts";
 import { BENCH_EVENTS } from "./_events.ts";
 
 const [writer, path, count = "200000"] = process.argv.slice(2);
@@ -41,6 +48,7 @@ if (path === undefined || !Number.isSafeInteger(n) || n < 1) {
   process.exit(2);
 }
 rmSync(path, { force: true });
+rmSync(`${path}.chain`, { force: true });
 
 const { runtime, version } = runtimeInfo();
 
@@ -71,6 +79,11 @@ const writers: Record<string, Prepare> = {
       await sink.close();
       return sink.drops();
     }),
+  "calltrail-chain": () => Promise.resolve(() => chained({ chain: true })),
+  "calltrail-chain-key": () =>
+    Promise.resolve(() =>
+      chained({ chain: { key: new Uint8Array(32).fill(1) } })
+    ),
   "calltrail-oncall": () =>
     Promise.resolve(async () => {
       // Drops are counted; keep the reports of a full queue off stderr.
@@ -145,6 +158,14 @@ const writers: Record<string, Prepare> = {
     Promise.resolve(() => awaitingFloor(serializeCallEvent)),
 };
 
+/** The calltrail writer with a chain. */
+async function chained(options: FileAuditSinkOptions): Promise<number> {
+  const sink = await fileAuditSink(path, options);
+  for (let i = 0; i < n; i++) await sink.send(BENCH_EVENTS[i & 1023]);
+  await sink.close();
+  return sink.drops();
+}
+
 const settled: Promise<void> = Promise.resolve();
 
 /**
@@ -181,6 +202,7 @@ const drops = await run();
 const seconds = (performance.now() - started) / 1000;
 const bytes = statSync(path).size;
 rmSync(path, { force: true });
+rmSync(`${path}.chain`, { force: true });
 const result: E2eResult = {
   runtime,
   version,

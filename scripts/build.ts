@@ -1,5 +1,6 @@
 // The npm build, run by `npm pack` and `npm publish` (prepack): removes
-// dist/, then compiles the sources with tsc (tsconfig.build.json) into plain
+// dist/, then compiles the sources with tsc (tsconfig.build.json, then the
+// CLI with tsconfig.cli.json) into plain
 // JavaScript and .d.ts files there, one per source file.
 // Run: npm run build
 
@@ -14,7 +15,9 @@ const tsc = fileURLToPath(
 
 // A fresh dist/: no file of a source that is gone can be shipped.
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], {
-  cwd: root,
-  stdio: "inherit",
-});
+for (const config of ["tsconfig.build.json", "tsconfig.cli.json"]) {
+  execFileSync(process.execPath, [tsc, "-p", config], {
+    cwd: root,
+    stdio: "inherit",
+  });
+}

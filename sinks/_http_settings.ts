@@ -56,7 +56,7 @@ export function httpSettings(
   }
   let headers: Headers;
   try {
-    headers = new Headers(options.headers);
+    headers = new Headers(options.headers as HeadersInit | undefined);
   } catch (error) {
     throw new TypeError(
       `calltrail: the headers option of ${sink}() cannot make Headers (${

@@ -4,6 +4,35 @@ import { nativeSink, type NativeTarget } from "./_native_sink.ts";
 import { encodingWriter } from "./_encoding_writer.ts";
 import { errorMessage } from "../_error_message.ts";
 import { type DenoApi, denoApi, nodeFs, runtime } from "../_runtime.ts";
+import { rateLimitedConsoleReporter } from "../_report.ts";
+import { type Chain, type ChainOptions, openChain } from "./_chain.ts";
+
+/** Options of {@linkcode fileAuditSink}. *
+ * @example A file sink with a chain
+ * ```ts
+ * import { fileAuditSink, type FileAuditSinkOptions } from "@calltrail/audit";
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const options: FileAuditSinkOptions = { capacity: 4096, chain: true };
+ * const dir = await mkdtemp(join(tmpdir(), "calltrail-"));
+ * const sink = await fileAuditSink(join(dir, "a.jsonl"), options);
+ * await sink.close();
+ * ```
+ */
+export interface FileAuditSinkOptions extends AuditSinkOptions {
+  /**
+   * Keeps a tamper-evident chain in a sidecar file, `<path>.chain`: after
+   * each batch appended to the log, one checkpoint with the batch's byte
+   * range, line count and SHA-256, linked to the previous checkpoint, and
+   * with `key` an HMAC. The log's lines do not change. `true` chains
+   * without a key.
+   *
+   * @default {false}
+   */
+  chain?: boolean | ChainOptions;
+}
 
 /**
  * Opens `path` for appending (creating it with mode `0o600`, owner read and
@@ -17,8 +46,12 @@ import { type DenoApi, denoApi, nodeFs, runtime } from "../_runtime.ts";
  * the queue is written synchronously before the process ends. `close()`
  * closes the file.
  *
+ * With `chain`, each batch is sealed right after it is written, by a
+ * checkpoint appended to the sidecar `<path>.chain` (see the README for its
+ * format and what it proves); `calltrail verify` checks it.
+ *
  * @param path The file to append to. Its directory must exist.
- * @param options Capacity, fallback, error reporting, line limit.
+ * @param options Capacity, fallback, error reporting, line limit, chain.
  * @returns A promise of the sink, once the file is open.
  * @throws {Error} (as a rejection) When the file cannot be opened; the
  * message names the path. Also on a runtime without a file system
@@ -45,11 +78,25 @@ import { type DenoApi, denoApi, nodeFs, runtime } from "../_runtime.ts";
  */
 export async function fileAuditSink(
   path: string | URL,
-  options: AuditSinkOptions = {},
+  options: FileAuditSinkOptions = {},
 ): Promise<JsonLinesAuditSink> {
-  const target = await openForAppend(path);
+  const { chain: chainOptions, ...sinkOptions } = options;
+  const chain = chainOptions
+    ? await openChain(
+      path,
+      chainOptions,
+      sinkOptions.onError ?? rateLimitedConsoleReporter(),
+    )
+    : undefined;
+  let target: NativeTarget;
   try {
-    return nativeSink(target, options);
+    target = await openForAppend(path, chain);
+  } catch (error) {
+    chain?.close();
+    throw error;
+  }
+  try {
+    return nativeSink(target, sinkOptions);
   } catch (error) {
     target.close();
     throw error;
@@ -62,15 +109,21 @@ interface OpenFile {
   close(): void;
 }
 
-async function openForAppend(path: string | URL): Promise<NativeTarget> {
+async function openForAppend(
+  path: string | URL,
+  chain?: Chain,
+): Promise<NativeTarget> {
   const shown = JSON.stringify(String(path));
   const rt = runtime();
   const deno = denoApi();
   const fs = rt === "node" || rt === "bun" ? nodeFs() : undefined;
+  // With a chain, the bytes of each batch written in full, to seal them.
+  let batch: Uint8Array = new Uint8Array(0);
+  const written = chain && ((bytes: Uint8Array) => void (batch = bytes));
   const open = deno !== undefined
-    ? () => openDeno(deno, path)
+    ? () => openDeno(deno, path, written)
     : fs !== undefined
-    ? () => openNode(fs, path)
+    ? () => openNode(fs, path, written)
     : undefined;
   if (open === undefined) {
     throw new Error(
@@ -99,21 +152,28 @@ async function openForAppend(path: string | URL): Promise<NativeTarget> {
         { cause: error },
       );
     }
+    chain?.record(batch, text);
   };
-  return { write, writeSync: write, close: target.close };
+  const close = (): void => {
+    target.close();
+    chain?.close();
+  };
+  return { write, writeSync: write, close };
 }
 
 async function openDeno(
   deno: DenoApi,
   path: string | URL,
+  written?: (bytes: Uint8Array) => void,
 ): Promise<OpenFile> {
   const file = await deno.open(path, {
     append: true,
     create: true,
     mode: 0o600,
   });
-  const writeSync = encodingWriter((bytes, from, to) =>
-    file.writeSync(bytes.subarray(from, to))
+  const writeSync = encodingWriter(
+    (bytes, from, to) => file.writeSync(bytes.subarray(from, to)),
+    written,
   );
   const close = (): void => {
     try {
@@ -128,6 +188,7 @@ async function openDeno(
 async function openNode(
   fs: NonNullable<ReturnType<typeof nodeFs>>,
   path: string | URL,
+  written?: (bytes: Uint8Array) => void,
 ): Promise<OpenFile> {
   const fd = await new Promise<number>((resolve, reject) =>
     fs.open(
@@ -137,8 +198,9 @@ async function openNode(
       (error, fd) => error ? reject(error) : resolve(fd),
     )
   );
-  const writeSync = encodingWriter((bytes, from, to) =>
-    fs.writeSync(fd, bytes, from, to - from)
+  const writeSync = encodingWriter(
+    (bytes, from, to) => fs.writeSync(fd, bytes, from, to - from),
+    written,
   );
   let open = true;
   const close = (): void => {

@@ -59,8 +59,11 @@ export interface RetryOptions {
  * ```
  */
 export interface HttpAuditSinkOptions extends AuditSinkOptions {
-  /** Headers of every request, such as `authorization`. */
-  headers?: HeadersInit;
+  /**
+   * Headers of every request, such as `authorization`: an object, a
+   * `Headers`, or name and value pairs.
+   */
+  headers?: Record<string, string> | Iterable<readonly [string, string]>;
   /**
    * Compress each request's body with gzip (`content-encoding: gzip`),
    * through `CompressionStream`.

@@ -26,19 +26,22 @@ export interface ChildResult {
 
 /**
  * Runs `script` (a .ts file) in a child process on the runtime running the
- * tests, with `args`. `onStdout` sees output as it arrives (to kill the child
- * at the right moment, say).
+ * tests, with `args`, in the directory `cwd` (by default this one's).
+ * `onStdout` sees output as it arrives (to kill the child at the right
+ * moment, say).
  */
 export function runChild(
   script: string,
   args: string[] = [],
   onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void,
+  cwd?: string,
 ): Promise<ChildResult> {
   const argv = runtime === "deno"
     ? ["run", "--allow-all", script, ...args]
     : [script, ...args];
   const child = spawn(process.execPath, argv, {
     stdio: ["ignore", "pipe", "pipe"],
+    cwd,
   });
   let stdout = "";
   let stderr = "";
@@ -67,6 +70,22 @@ export async function tempDir(): Promise<
     path,
     [Symbol.asyncDispose]: () => rm(path, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Runs `fn` with a fresh temporary directory, removed afterwards: what
+ * `await using dir = await tempDir()` does, also on Node 22, which has no
+ * `using`.
+ */
+export async function withTempDir<T>(
+  fn: (dir: { path: string }) => Promise<T>,
+): Promise<T> {
+  const dir = await tempDir();
+  try {
+    return await fn(dir);
+  } finally {
+    await dir[Symbol.asyncDispose]();
+  }
 }
 
 /** The spec's example event, with `overrides` applied. */

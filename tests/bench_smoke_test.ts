@@ -51,7 +51,14 @@ describe("bench/e2e.ts", () => {
   test("the ladder from the floor to calltrail: none lost, the floor's bytes", async () => {
     const floor = await runWriter("floor");
     assert.equal(floor.drops, 0);
-    for (const writer of ["floor-await", "floor-serialize", "calltrail"]) {
+    const ladder = [
+      "floor-await",
+      "floor-serialize",
+      "calltrail",
+      "calltrail-chain",
+      "calltrail-chain-key",
+    ];
+    for (const writer of ladder) {
       const result = await runWriter(writer);
       assert.equal(result.drops, 0, writer);
       assert.equal(result.bytes, floor.bytes, writer);

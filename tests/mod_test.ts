@@ -13,6 +13,7 @@ test("mod.ts exports every name of the contract", () => {
       "startCall",
       "serializeCallEvent",
       "parseCallEvent",
+      "readCallEvents",
       "JsonLinesAuditSink",
       "MemoryAuditSink",
       "fileAuditSink",

@@ -18,6 +18,7 @@ import {
   nowRfc3339,
   otlpAuditSink,
   parseCallEvent,
+  readCallEvents,
   SCHEMA_VERSION,
   serializeCallEvent,
   startCall,
@@ -43,6 +44,7 @@ const EXPORTS: Record<string, string> = {
   serializeCallEvent: "function",
   CallEventSchema: "object",
   parseCallEvent: "function",
+  readCallEvents: "function",
   JsonLinesAuditSink: "function",
   fileAuditSink: "function",
   stdoutAuditSink: "function",
@@ -381,6 +383,41 @@ async function memoryFanoutRoute(): Promise<Json> {
   };
 }
 
+// --- GET /read -------------------------------------------------------------
+// readCallEvents over a response body: lines cut across chunks, a bad line,
+// a torn last line; and a chained fileAuditSink, which needs a file system.
+
+async function readRoute(): Promise<Json> {
+  const line = serializeCallEvent(finished("ref:edge.read"));
+  const text = `${line}\nnot json\n${line}\n${line.slice(0, 30)}`;
+  const bytes = new TextEncoder().encode(text);
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < bytes.length; at += 7) {
+        controller.enqueue(bytes.slice(at, at + 7));
+      }
+      controller.close();
+    },
+  });
+  const bad: string[] = [];
+  const events: CallEvent[] = [];
+  for await (
+    const event of readCallEvents(body, {
+      onInvalid: (n, error) => void bad.push(`${n} ${error.name}`),
+    })
+  ) {
+    events.push(event);
+  }
+  let chained: string;
+  try {
+    await fileAuditSink("x", { chain: true });
+    chained = "resolved";
+  } catch (error) {
+    chained = `rejected: ${message(error)}`;
+  }
+  return { events: events.length, same: events[0]?.call_id, bad, chained };
+}
+
 // --- GET /native ------------------------------------------------------------
 
 /** Runs `run` with console[method] captured (and still forwarded). */
@@ -598,6 +635,9 @@ const worker = {
           break;
         case "/memory-fanout":
           body = await memoryFanoutRoute();
+          break;
+        case "/read":
+          body = await readRoute();
           break;
         case "/native":
           body = await nativeRoute();

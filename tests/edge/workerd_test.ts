@@ -480,6 +480,17 @@ describe("calltrail on workerd", () => {
         },
       );
 
+      test(
+        "readCallEvents reads a stream; a chained file sink rejects",
+        SLOW,
+        async () => {
+          const body = await get("/read");
+          assert.equal(body.events, 2);
+          assert.deepEqual(body.bad, ["2 SyntaxError", "4 TornLineError"]);
+          assert.match(body.chained as string, /^rejected: .*calltrail: /);
+        },
+      );
+
       test("workerd logged no error and stops", SLOW, async () => {
         const workerd = server;
         server = undefined;

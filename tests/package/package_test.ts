@@ -288,6 +288,24 @@ describe("the npm package, installed from its tarball", { skip: SKIP }, () => {
       ]),
   );
 
+  test(
+    "the calltrail command of the package's bin reads the trail",
+    SLOW,
+    async () => {
+      const consumer = installed();
+      const path = join(consumer, "audit_bin.jsonl");
+      await ok(process.execPath, ["audit.mjs", path], consumer);
+      const bin = join(consumer, "node_modules", ".bin", "calltrail");
+      const stats = JSON.parse(
+        await ok(bin, ["stats", "--json", path], consumer),
+      );
+      assert.equal(stats.calls, 2);
+      assert.deepEqual(stats.by_outcome, { success: 1, execution_failed: 1 });
+      const verified = await ok(bin, ["verify", path], consumer);
+      assert.match(verified, /2 lines/);
+    },
+  );
+
   for (const config of ["web", "node"]) {
     test(
       `tsc --strict type-checks a user's file (tsconfig.${config}.json)`,

@@ -15,17 +15,21 @@ import {
   DEFAULT_AUDIT_QUEUE_CAPACITY,
   fanoutAuditSink,
   fileAuditSink,
+  httpAuditSink,
   JsonLinesAuditSink,
   MemoryAuditSink,
   nowRfc3339,
+  otlpAuditSink,
   type Outcome,
   parseCallEvent,
+  readCallEvents,
   SCHEMA_VERSION,
   serializeCallEvent,
   type StandardResult,
   startCall,
   stderrAuditSink,
 } from "@calltrail/audit";
+import { auditMcpServer } from "@calltrail/audit/mcp";
 
 /** Audits one failed call to `path` and returns the sink's counters. */
 export async function auditToFile(path: string): Promise<AuditSinkStats> {
@@ -88,3 +92,34 @@ startCall({ tool_id: "ref:echo.say" });
 startCall({ tool_id: "ref:echo.say", tier: "hot" }).finish({ kind: "done" });
 // @ts-expect-error: parseCallEvent takes a line.
 parseCallEvent({});
+
+// The other entry points and sinks, with their types.
+
+/** Ships to an HTTP receiver and reads a trail back. */
+export async function shipAndRead(
+  log: ReadableStream<Uint8Array>,
+): Promise<number> {
+  const http = httpAuditSink("http://127.0.0.1:8123/", { gzip: true });
+  const otlp = otlpAuditSink("http://127.0.0.1:4318/v1/logs", {
+    resource: { "service.name": "tool-host" },
+  });
+  await Promise.all([http.close(), otlp.close()]);
+  let calls = 0;
+  for await (const event of readCallEvents(log)) {
+    const kind: Outcome["kind"] = event.outcome.kind;
+    if (kind !== "tool_not_found") calls++;
+  }
+  return calls;
+}
+
+/** Audits an MCP server (any object of the SDK's shape). */
+export function auditServer<S extends Parameters<typeof auditMcpServer>[0]>(
+  server: S,
+): S {
+  return auditMcpServer(server, new MemoryAuditSink(), { tier: () => "warm" });
+}
+
+// @ts-expect-error: an HTTP sink needs its URL.
+httpAuditSink();
+// @ts-expect-error: the sink is an AuditSink.
+auditMcpServer({} as never, "not a sink");

@@ -1,0 +1,127 @@
+// The chain's cost end to end: the calltrail file sink with and without
+// `chain` (unkeyed, and with a 32-byte key), each run of bench/e2e.ts in a
+// fresh child process, the writers interleaved (the order rotates from round
+// to round), on Node, Bun and Deno. Target: the chained sink keeps at least
+// 0.7 of the unchained throughput (the ratio of medians, same run).
+//
+//   node bench/chain.ts [--rounds N] [--events N]
+//
+// Run it alone: flock /tmp/calltrail-bench.lock node bench/chain.ts
+// Prints a table, then one JSON line with every figure.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { E2eResult } from "./e2e.ts";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "11" },
+    events: { type: "string", default: "200000" },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const EVENTS = Number(values.events);
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const BIN = join(ROOT, "node_modules", ".bin");
+const E2E = join(ROOT, "bench", "e2e.ts");
+const WRITERS = ["calltrail", "calltrail-chain", "calltrail-chain-key"];
+const RUNTIMES: Record<string, string[]> = {
+  node: [join(BIN, "node")],
+  bun: [join(BIN, "bun")],
+  deno: [join(BIN, "deno"), "run", "-A"],
+};
+const TARGET = 0.7;
+
+function run(command: string[], args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0], [...command.slice(1), ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (c) => out += c);
+    child.stderr.setEncoding("utf8").on("data", (c) => err += c);
+    child.on("error", reject);
+    child.on(
+      "close",
+      (code) =>
+        code === 0 ? resolve(out) : reject(
+          new Error(
+            `${command.join(" ")} ${args.join(" ")}: exit ${code}\n${err}`,
+          ),
+        ),
+    );
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const dir = mkdtempSync(join(os.tmpdir(), "calltrail-chain-bench-"));
+const results: Record<string, Record<string, number[]>> = {};
+const versions: Record<string, string> = {};
+try {
+  for (const [runtime, command] of Object.entries(RUNTIMES)) {
+    results[runtime] = Object.fromEntries(WRITERS.map((w) => [w, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = WRITERS.map((_, i) =>
+        WRITERS[(i + round) % WRITERS.length]
+      );
+      for (const writer of order) {
+        const path = join(dir, `${runtime}-${writer}-${round}.jsonl`);
+        const line = await run(command, [E2E, writer, path, String(EVENTS)]);
+        const result = JSON.parse(line.trim().split("\n").at(-1)!) as E2eResult;
+        if (result.drops !== 0) throw new Error(`${writer} dropped events`);
+        results[runtime][writer].push(result.eventsPerSecond);
+        versions[runtime] = result.version;
+      }
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const rows = Object.entries(results).map(([runtime, byWriter]) => {
+  const plain = median(byWriter.calltrail);
+  const chain = median(byWriter["calltrail-chain"]);
+  const keyed = median(byWriter["calltrail-chain-key"]);
+  return {
+    runtime,
+    version: versions[runtime],
+    plain,
+    chain,
+    keyed,
+    chainRatio: chain / plain,
+    keyedRatio: keyed / plain,
+  };
+});
+console.log(
+  `End to end, ${EVENTS} events, median of ${ROUNDS} rounds per writer (events/s); target: chained / unchained >= ${TARGET}`,
+);
+console.log("runtime        unchained      chained  ratio    keyed  ratio");
+for (const r of rows) {
+  const verdict = (x: number) => `${x.toFixed(2)}${x >= TARGET ? "" : " FAIL"}`;
+  console.log(
+    `${`${r.runtime} ${r.version}`.padEnd(14)} ${
+      String(Math.round(r.plain)).padStart(9)
+    } ${String(Math.round(r.chain)).padStart(12)}  ${
+      verdict(r.chainRatio).padEnd(5)
+    } ${String(Math.round(r.keyed)).padStart(8)}  ${verdict(r.keyedRatio)}`,
+  );
+}
+console.log(
+  JSON.stringify({
+    events: EVENTS,
+    rounds: ROUNDS,
+    target: TARGET,
+    rows,
+    raw: results,
+  }),
+);

@@ -1,0 +1,389 @@
+// Internal: the tamper-evident chain of a file sink. After each batch the
+// sink appends to its log, the chain appends one checkpoint to the sidecar
+// (`<log>.chain`): the batch's byte range, line count and SHA-256, linked to
+// the previous checkpoint, and with a key an HMAC. Hashing is synchronous
+// (node:crypto, reached at call time), because the exit drain writes, and so
+// seals, its batches synchronously.
+
+import {
+  type ChainCheckpoint,
+  checkpointLine,
+  parseCheckpoint,
+  sidecarPath,
+  unsignedLine,
+} from "../_checkpoint.ts";
+import { nowRfc3339 } from "../now_rfc3339.ts";
+import { errorMessage } from "../_error_message.ts";
+import { nodeProcess, runtime } from "../_runtime.ts";
+
+/**
+ * A Web Crypto HMAC key (a `CryptoKey`), as the chain takes it: described by
+ * shape, so that the types need no DOM library.
+ *
+ * @example An HMAC SHA-256 key, extractable
+ * ```ts
+ * import type { HmacKey } from "@calltrail/audit";
+ *
+ * const key: HmacKey = await crypto.subtle.generateKey(
+ *   { name: "HMAC", hash: "SHA-256", length: 256 },
+ *   true,
+ *   ["sign", "verify"],
+ * );
+ * ```
+ */
+export interface HmacKey {
+  readonly type: string;
+  readonly extractable: boolean;
+  readonly algorithm: object;
+  readonly usages: readonly string[];
+}
+
+/** Options of a file sink's chain: `fileAuditSink(path, { chain })`. *
+ * @example A keyed chain whose checkpoints are also sent elsewhere
+ * ```ts
+ * import { type ChainOptions, fileAuditSink } from "@calltrail/audit";
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const shipped: string[] = [];
+ * const chain: ChainOptions = {
+ *   key: crypto.getRandomValues(new Uint8Array(32)),
+ *   onCheckpoint: (_checkpoint, line) => void shipped.push(line),
+ * };
+ * const path = join(await mkdtemp(join(tmpdir(), "calltrail-")), "audit.jsonl");
+ * const sink = await fileAuditSink(path, { chain });
+ * await sink.close();
+ * ```
+ */
+export interface ChainOptions {
+  /**
+   * Makes each checkpoint carry an HMAC-SHA256, so that nobody without the
+   * key can forge checkpoints: at least 32 random bytes, or an extractable
+   * HMAC SHA-256 `CryptoKey` of at least 256 bits (the exit drain signs
+   * synchronously, with the key's bytes). Keep the key away from the log:
+   * `calltrail verify --key-file` reads it as raw bytes.
+   */
+  key?: Uint8Array | HmacKey;
+  /**
+   * Hears each checkpoint right after it is written to the sidecar, with
+   * its line (without `\n`), to send it out of reach of whoever can edit
+   * the log: a cut of the tail of both files is caught only against a
+   * checkpoint kept elsewhere (`calltrail verify --checkpoint`). It runs
+   * where the batch is written, off the call path (also at exit), so it must
+   * return quickly; what it throws goes to the sink's `onError`.
+   */
+  onCheckpoint?: (checkpoint: ChainCheckpoint, line: string) => void;
+}
+
+/** A chain ready to seal batches. */
+export interface Chain {
+  /**
+   * Seals the batch just appended to the log, its `bytes` (the UTF-8 of
+   * `text`): writes its checkpoint. Throws when it cannot be written.
+   */
+  record(bytes: Uint8Array, text: string): void;
+  /** Closes the sidecar. Must not throw. */
+  close(): void;
+}
+
+/** The part of node:crypto the chain uses. */
+interface Hasher {
+  update(data: Uint8Array | string): Hasher;
+  digest(encoding: "hex"): string;
+}
+interface NodeCrypto {
+  createHash(algorithm: "sha256"): Hasher;
+  createHmac(algorithm: "sha256", key: unknown): Hasher;
+  /** A key made once, which signs faster than raw bytes given each time. */
+  createSecretKey(key: Uint8Array): unknown;
+}
+
+/** The part of node:fs the chain uses (the sink's own writes stay native). */
+interface ChainFs {
+  openSync(path: string | URL, flags: string, mode: number): number;
+  writeSync(fd: number, text: string): number;
+  closeSync(fd: number): void;
+  promises: {
+    stat(path: string | URL): Promise<{ size: number }>;
+    open(path: string | URL, flags: "r"): Promise<{
+      read(
+        buffer: Uint8Array,
+        offset: number,
+        length: number,
+        position: number,
+      ): Promise<{ bytesRead: number }>;
+      close(): Promise<void>;
+    }>;
+    truncate(path: string | URL, length: number): Promise<void>;
+  };
+}
+
+const NEWLINE = 10;
+/** How much of the sidecar's end is read to find its last checkpoint. */
+const TAIL_BYTES = 16 * 1024;
+const decoder = new TextDecoder();
+
+/**
+ * Opens the chain of the log at `path` before the log itself is opened: reads
+ * the log's size and the sidecar's last checkpoint, to go on from them.
+ */
+export async function openChain(
+  path: string | URL,
+  options: true | ChainOptions,
+  report: (error: Error) => void,
+): Promise<Chain> {
+  const { key, onCheckpoint } = options === true ? {} : options;
+  const sidecar = sidecarPath(path);
+  const shown = JSON.stringify(String(sidecar));
+  const builtin = runtime() === "other"
+    ? undefined
+    : nodeProcess()?.getBuiltinModule;
+  const hashes = builtin?.("node:crypto") as NodeCrypto | undefined;
+  const fs = builtin?.("node:fs") as ChainFs | undefined;
+  if (hashes === undefined || fs === undefined) {
+    throw new Error(
+      `calltrail: fileAuditSink's chain needs node:crypto and node:fs (Deno 2, Bun, or Node 22.3 and later), and this runtime has none of its own.`,
+    );
+  }
+  const keyBytes = key === undefined ? undefined : await rawKey(key);
+  const secret = keyBytes && hashes.createSecretKey(keyBytes);
+  const sign = secret === undefined
+    ? undefined
+    : (text: string) =>
+      hashes.createHmac("sha256", secret).update(text).digest("hex");
+  const sha256 = (data: Uint8Array | string) =>
+    hashes.createHash("sha256").update(data).digest("hex");
+
+  const logSize = await sizeOf(fs, path);
+  const last = await lastCheckpoint(fs, sidecar, shown, report);
+  if (last !== undefined) {
+    const keyed = last.checkpoint.mac !== undefined;
+    if (keyed !== (sign !== undefined)) {
+      throw new Error(
+        `calltrail: the chain in ${shown} was written ${
+          keyed ? "with" : "without"
+        } a key, and this sink has ${
+          sign ? "one" : "none"
+        }: one chain cannot mix the two. Open the sink as before, or start a new log file.`,
+      );
+    }
+    if (
+      sign !== undefined &&
+      sign(unsignedLine(last.checkpoint)) !== last.checkpoint.mac
+    ) {
+      throw new Error(
+        `calltrail: the last checkpoint in ${shown} was not signed with this key: a chain keeps one key. Use the key it was written with, or start a new log file.`,
+      );
+    }
+    if (logSize < last.checkpoint.end) {
+      report(
+        new Error(
+          `calltrail: the audit file is ${logSize} bytes long, but its chain's last checkpoint (${shown}, seq ${last.checkpoint.seq}) seals it up to byte ${last.checkpoint.end}: it was cut or replaced. The chain goes on, and calltrail verify will fail there.`,
+        ),
+      );
+    } else if (logSize > last.checkpoint.end) {
+      report(
+        new Error(
+          `calltrail: the audit file has ${
+            logSize - last.checkpoint.end
+          } bytes after its chain's last checkpoint (${shown}), which an earlier writer did not seal (it was killed, or wrote without the chain). They stay outside the chain.`,
+        ),
+      );
+    }
+  }
+
+  const fd = await openAppend(fs, sidecar, shown);
+  let seq = last === undefined ? 0 : last.checkpoint.seq + 1;
+  let prev = last === undefined ? null : sha256(last.line);
+  let offset = logSize;
+  let open = true;
+
+  return {
+    record(bytes, text) {
+      // Counted in the text: a string's indexOf is the fastest way on V8.
+      let lines = 0;
+      for (
+        let at = text.indexOf("\n");
+        at !== -1;
+        at = text.indexOf("\n", at + 1)
+      ) {
+        lines++;
+      }
+      const checkpoint: ChainCheckpoint = {
+        v: 1,
+        seq,
+        start: offset,
+        end: offset + bytes.length,
+        lines,
+        sha256: sha256(bytes),
+        prev,
+        ts: nowRfc3339(),
+      };
+      if (sign !== undefined) checkpoint.mac = sign(checkpointLine(checkpoint));
+      const line = checkpointLine(checkpoint);
+      try {
+        fs.writeSync(fd, `${line}\n`);
+      } catch (error) {
+        throw new Error(
+          `calltrail: a batch was written to the audit file, but its checkpoint could not be written to ${shown} (${
+            errorMessage(error)
+          }). The chain cannot vouch for that batch, so the sink stops.`,
+          { cause: error },
+        );
+      }
+      seq++;
+      prev = sha256(line);
+      offset = checkpoint.end;
+      if (onCheckpoint !== undefined) {
+        try {
+          onCheckpoint(checkpoint, line);
+        } catch (error) {
+          report(
+            new Error(
+              `calltrail: the chain's onCheckpoint threw (${
+                errorMessage(error)
+              }); the checkpoint is in ${shown} all the same.`,
+              { cause: error },
+            ),
+          );
+        }
+      }
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Nothing left to release.
+      }
+    },
+  };
+}
+
+async function rawKey(key: Uint8Array | HmacKey): Promise<Uint8Array> {
+  if (key instanceof Uint8Array) {
+    if (key.length < 32) {
+      throw new RangeError(
+        `calltrail: the chain's key is ${key.length} bytes long; it must be at least 32 random bytes (crypto.getRandomValues(new Uint8Array(32))).`,
+      );
+    }
+    return key.slice();
+  }
+  const algorithm = (key as {
+    algorithm?: { name?: string; hash?: { name?: string }; length?: number };
+  })
+    ?.algorithm;
+  if (
+    typeof CryptoKey === "undefined" || !(key instanceof CryptoKey) ||
+    algorithm?.name !== "HMAC" || algorithm.hash?.name !== "SHA-256"
+  ) {
+    throw new TypeError(
+      `calltrail: the chain's key must be a Uint8Array of at least 32 bytes or an HMAC SHA-256 CryptoKey.`,
+    );
+  }
+  if (!key.extractable) {
+    throw new TypeError(
+      `calltrail: the chain's CryptoKey must be extractable: checkpoints written at exit are signed synchronously, with the key's bytes. Import it with extractable: true, or pass the bytes.`,
+    );
+  }
+  const bytes = new Uint8Array(
+    await crypto.subtle.exportKey("raw", key as CryptoKey),
+  );
+  if (bytes.length < 32) {
+    throw new RangeError(
+      `calltrail: the chain's CryptoKey is ${
+        bytes.length * 8
+      } bits long; it must be at least 256.`,
+    );
+  }
+  return bytes;
+}
+
+async function sizeOf(fs: ChainFs, path: string | URL): Promise<number> {
+  try {
+    return (await fs.promises.stat(path)).size;
+  } catch (error) {
+    if ((error as { code?: string })?.code === "ENOENT") return 0;
+    throw new Error(
+      `calltrail: cannot read the size of the audit file ${
+        JSON.stringify(String(path))
+      } (${errorMessage(error)}).`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The sidecar's last checkpoint and its line, if it has one. A torn last
+ * line (a kill mid-write) is cut off, and reported.
+ */
+async function lastCheckpoint(
+  fs: ChainFs,
+  sidecar: string | URL,
+  shown: string,
+  report: (error: Error) => void,
+): Promise<{ checkpoint: ChainCheckpoint; line: string } | undefined> {
+  let size: number;
+  let bytes: Uint8Array;
+  try {
+    size = (await fs.promises.stat(sidecar)).size;
+    bytes = new Uint8Array(Math.min(size, TAIL_BYTES));
+    const file = await fs.promises.open(sidecar, "r");
+    try {
+      await file.read(bytes, 0, bytes.length, size - bytes.length);
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    if ((error as { code?: string })?.code === "ENOENT") return undefined;
+    throw new Error(
+      `calltrail: cannot read the chain ${shown} (${errorMessage(error)}).`,
+      { cause: error },
+    );
+  }
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] !== NEWLINE) {
+    end = bytes.lastIndexOf(NEWLINE) + 1;
+    const cut = size - (bytes.length - end);
+    await fs.promises.truncate(sidecar, cut);
+    report(
+      new Error(
+        `calltrail: the chain ${shown} ended with a torn checkpoint (${
+          bytes.length - end
+        } bytes, as a kill mid-write leaves it), which was cut off.`,
+      ),
+    );
+  }
+  if (end === 0) return undefined;
+  const line = decoder.decode(
+    bytes.subarray(bytes.lastIndexOf(NEWLINE, end - 2) + 1, end - 1),
+  );
+  const checkpoint = parseCheckpoint(line);
+  if (checkpoint instanceof Error) {
+    throw new Error(
+      `calltrail: the last line of the chain ${shown} is not a checkpoint (${checkpoint.message}), so the chain cannot go on from it. Run calltrail verify on the log; move the chain away to start a new one.`,
+    );
+  }
+  return { checkpoint, line };
+}
+
+function openAppend(
+  fs: ChainFs,
+  sidecar: string | URL,
+  shown: string,
+): Promise<number> {
+  try {
+    return Promise.resolve(fs.openSync(sidecar, "a", 0o600));
+  } catch (error) {
+    return Promise.reject(
+      new Error(
+        `calltrail: cannot open the chain ${shown} for appending (${
+          errorMessage(error)
+        }).`,
+        { cause: error },
+      ),
+    );
+  }
+}
