@@ -163,10 +163,10 @@ describe("httpAuditSink", () => {
       // Refuses bodies above `limit` bytes, and the line of event 5 always.
       const sink = httpAuditSink(receiver.url, {
         onError: () => {},
-        fetch: async (url, init) => {
+        fetch: (url, init) => {
           const body = String(init?.body);
           if (body.length > limit || body.includes(event(5).call_id)) {
-            return new Response("too large", { status: 413 });
+            return Promise.resolve(new Response("too large", { status: 413 }));
           }
           return fetch(url, init);
         },
