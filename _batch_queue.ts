@@ -141,6 +141,9 @@ export class BatchQueue {
     this.#unsettled++;
     this.#last = this.#writer.write(batch).then(this.#settled, this.#settled);
     this.#room = this.#writer.desiredSize ?? 0;
+    if (this.#destination.prepare !== undefined) {
+      queueMicrotask(() => this.#destination.prepare!(batch));
+    }
   }
 
   /**

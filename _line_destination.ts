@@ -61,6 +61,12 @@ export interface LineDestination {
    * waited for. Must not throw.
    */
   abort(reason: Error): void;
+  /**
+   * Called on a microtask after a batch is sealed (never inside `onCall`),
+   * so that the destination can encode it while earlier batches are still
+   * being written. Must not throw.
+   */
+  prepare?(batch: Batch): void;
   /** Called once, by the sink that takes the destination. */
   attach?(host: DestinationHost): void;
   /** Seal batches once their text is this long (default 64 Ki chars). */

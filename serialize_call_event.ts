@@ -1,4 +1,5 @@
 import { describe } from "./_describe.ts";
+import { jsonString } from "./_json_string.ts";
 import { RFC3339_PATTERN } from "./_rfc3339.ts";
 import { isJavaScriptCore } from "./_runtime.ts";
 import type { CallEvent, CapProvenance, Outcome, ProvSource } from "./types.ts";
@@ -65,7 +66,7 @@ function byConcatenation(event: CallEvent): string {
   checkEvent(event);
   const ts = checkTs(event.ts);
   let line = '{"ts":"' + ts + '","call_id":' +
-    quote(filled("call_id", event.call_id)) + ',"tool_id":' +
+    jsonString(filled("call_id", event.call_id)) + ',"tool_id":' +
     toolIdCache.json(event.tool_id);
   const callerId = event.caller_id;
   if (callerId !== undefined && callerId !== null) {
@@ -143,19 +144,11 @@ function byStringify(event: CallEvent): string {
 // objects are copied into fresh ones, so that what is written is what was
 // checked, whatever getters or proxies the event carries.
 
-/** Characters JSON must escape, and lone surrogates (well-formed JSON). */
-// deno-lint-ignore no-control-regex -- control characters are what it finds
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 // Plain (not frozen) objects: engines' JSON.stringify fast paths skip frozen
 // ones. They never leave this module.
 const SUCCESS: Outcome = { kind: "success" };
 const SUCCESS_JSON = '{"kind":"success"}';
 const NOT_FOUND: Outcome = { kind: "tool_not_found" };
-
-/** A quoted JSON string, without JSON.stringify when nothing needs escaping. */
-function quote(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
-}
 
 // Hosts write many events with the same ts (within a millisecond), tool_id,
 // caller_id and tier: the last value of each, already checked and quoted, is
@@ -189,7 +182,7 @@ class LastString {
     if (value === this.#value) return this.#json;
     const checked = text(this.#field, value);
     this.#value = checked;
-    return this.#json = quote(checked);
+    return this.#json = jsonString(checked);
   }
 }
 
@@ -289,7 +282,7 @@ function quoteAll(field: string, value: unknown): string {
   for (let i = 0; i < n; i++) {
     const item = value[i];
     if (typeof item !== "string") fail(`${field}[${i}]`, "a string", item);
-    out += (i === 0 ? "" : ",") + quote(item);
+    out += (i === 0 ? "" : ",") + jsonString(item);
   }
   return out + "]";
 }

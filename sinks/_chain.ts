@@ -32,9 +32,13 @@ import { nodeProcess, runtime } from "../_runtime.ts";
  * ```
  */
 export interface HmacKey {
+  /** `"secret"` for an HMAC key. */
   readonly type: string;
+  /** Must be `true`: the exit drain signs with the key's bytes. */
   readonly extractable: boolean;
+  /** `{ name: "HMAC", hash: { name: "SHA-256" }, ... }`. */
   readonly algorithm: object;
+  /** What the key may be used for, such as `["sign"]`. */
   readonly usages: readonly string[];
 }
 

@@ -14,24 +14,30 @@ import type {
   LineDestination,
 } from "../_line_destination.ts";
 import { ThrottledReport } from "../_throttled_report.ts";
-import { utf8Length } from "../_utf8_length.ts";
 import { backoffDelay, retryAfterDelay } from "./_http_retry.ts";
 import type { HttpSettings } from "./_http_settings.ts";
 
-/** How the records of a batch are encoded for one kind of receiver. */
+/** How the lines of a batch are encoded for one kind of receiver. */
 export interface HttpFormat {
   /** The request's content-type. */
   readonly contentType: string;
-  /** The UTF-8 bytes a body adds around its records. */
-  readonly overhead: number;
-  /** Whether `records` needs the time each line was accepted. */
+  /**
+   * About how many bytes of body each character of lines makes: batches
+   * are sealed at `maxBatchBytes / expansion` characters, so that most fit
+   * in one request.
+   */
+  readonly expansion: number;
+  /** Whether `body` needs the time each line was accepted. */
   readonly acceptTimes: boolean;
   /** Whether an answer with `status` (not 2xx, not 413) is worth retrying. */
   retryable(status: number): boolean;
-  /** One record per line of the batch. */
-  records(batch: Batch): string[];
-  /** The body of `records[from, to)`. */
-  body(records: readonly string[], from: number, to: number): string;
+  /** The body that carries lines[from, to) of `batch`, encoded. */
+  body(
+    batch: Batch,
+    lines: readonly string[],
+    from: number,
+    to: number,
+  ): Uint8Array<ArrayBuffer>;
   /**
    * What a 2xx answer says it refused (OTLP's partial success), if
    * anything. It reads the answer's body.
@@ -45,6 +51,14 @@ export interface HttpFormat {
 /** How many bytes of an error answer's body a report quotes. */
 const QUOTED_BYTES = 200;
 
+/** A request's body: lines[from, to) of a batch, encoded. */
+interface Body {
+  readonly lines: readonly string[];
+  readonly from: number;
+  readonly to: number;
+  readonly bytes: Uint8Array<ArrayBuffer>;
+}
+
 /** What one request came to. */
 type Sent =
   | { kind: "ok"; failure?: BatchFailure }
@@ -52,7 +66,6 @@ type Sent =
   | { kind: "failed"; failure: BatchFailure };
 
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 /** The destination of an HTTP sink, posting to `settings.url`. */
 export function httpDestination(
@@ -73,13 +86,19 @@ class HttpDestination implements LineDestination {
   /** Ends the request or the wait under way, when the sink gives up. */
   #cancel: ((reason: Error) => void) | undefined = undefined;
   #retries: ThrottledReport | undefined = undefined;
+  /** Bodies encoded ahead, by prepare(), while earlier batches were sent. */
+  readonly #bodies = new WeakMap<Batch, Body[]>();
 
   constructor(settings: HttpSettings, format: HttpFormat) {
     this.#settings = settings;
     this.#format = format;
     // Most lines are ASCII: a batch of this many characters fills about
-    // one request.
-    this.batchChars = Math.max(1, settings.maxBatchBytes - format.overhead);
+    // one request (a tenth short of it: a batch is sealed once it passes
+    // its size, by up to one line).
+    this.batchChars = Math.max(
+      1,
+      Math.floor(settings.maxBatchBytes / format.expansion * 0.9),
+    );
     this.acceptTimes = format.acceptTimes;
     const headers = new Headers(settings.headers);
     headers.set("content-type", format.contentType);
@@ -100,12 +119,21 @@ class HttpDestination implements LineDestination {
     );
   }
 
+  prepare(batch: Batch): void {
+    try {
+      this.#bodies.set(batch, this.#bodiesOf(batch));
+    } catch {
+      // write() will try again, and fail there if it must.
+    }
+  }
+
   async write(batch: Batch): Promise<BatchFailure | undefined> {
-    const records = this.#format.records(batch);
+    const bodies = this.#bodies.get(batch) ?? this.#bodiesOf(batch);
+    this.#bodies.delete(batch);
     let failed = 0;
     let error: Error | undefined;
-    for (const [from, to] of this.#chunks(records)) {
-      const failure = await this.#sendRange(records, from, to);
+    for (const body of bodies) {
+      const failure = await this.#sendBody(batch, body);
       if (failure !== undefined) {
         failed += failure.failed;
         error = failure.error;
@@ -124,37 +152,28 @@ class HttpDestination implements LineDestination {
     this.#retries?.flush();
   }
 
-  /** Cuts records into runs whose bodies fit in maxBatchBytes. */
-  #chunks(records: readonly string[]): [number, number][] {
-    const max = this.#settings.maxBatchBytes;
-    const overhead = this.#format.overhead;
-    let chars = overhead;
-    for (const record of records) chars += record.length + 1;
-    // Three bytes at most per UTF-16 unit: most batches need no count.
-    if (chars * 3 <= max) return [[0, records.length]];
-    const chunks: [number, number][] = [];
-    let start = 0;
-    let size = overhead;
-    for (let i = 0; i < records.length; i++) {
-      const bytes = utf8Length(records[i]) + 1;
-      if (i > start && size + bytes > max) {
-        chunks.push([start, i]);
-        start = i;
-        size = overhead;
+  /** The request bodies of a batch: in halves until each fits. */
+  #bodiesOf(batch: Batch): Body[] {
+    const lines = batch.text.split("\n", batch.count);
+    const bodies: Body[] = [];
+    const cut = (from: number, to: number): void => {
+      const bytes = this.#format.body(batch, lines, from, to);
+      if (bytes.length <= this.#settings.maxBatchBytes || to - from === 1) {
+        bodies.push({ lines, from, to, bytes });
+      } else {
+        const middle = from + Math.ceil((to - from) / 2);
+        cut(from, middle);
+        cut(middle, to);
       }
-      size += bytes;
-    }
-    chunks.push([start, records.length]);
-    return chunks;
+    };
+    cut(0, lines.length);
+    return bodies;
   }
 
-  /** Sends records[from, to), in halves on 413. */
-  async #sendRange(
-    records: readonly string[],
-    from: number,
-    to: number,
-  ): Promise<BatchFailure | undefined> {
-    const sent = await this.#post(records, from, to);
+  /** Sends one body; on 413, its two halves, down to single lines. */
+  async #sendBody(batch: Batch, body: Body): Promise<BatchFailure | undefined> {
+    const { lines, from, to } = body;
+    const sent = await this.#post(body.bytes, to - from);
     if (sent.kind !== "too large") return sent.failure;
     if (to - from === 1) {
       return {
@@ -165,22 +184,28 @@ class HttpDestination implements LineDestination {
       };
     }
     const middle = from + Math.ceil((to - from) / 2);
-    const first = await this.#sendRange(records, from, middle);
-    const second = await this.#sendRange(records, middle, to);
-    if (first === undefined) return second;
-    if (second === undefined) return first;
-    return { failed: first.failed + second.failed, error: second.error };
+    let failed = 0;
+    let error: Error | undefined;
+    for (const [a, b] of [[from, middle], [middle, to]]) {
+      const bytes = this.#format.body(batch, lines, a, b);
+      const failure = await this.#sendBody(batch, {
+        lines,
+        from: a,
+        to: b,
+        bytes,
+      });
+      if (failure !== undefined) {
+        failed += failure.failed;
+        error = failure.error;
+      }
+    }
+    return error === undefined ? undefined : { failed, error };
   }
 
   /** One request, tried until it succeeds, fails for good, or gives up. */
-  async #post(
-    records: readonly string[],
-    from: number,
-    to: number,
-  ): Promise<Sent> {
+  async #post(bytes: Uint8Array<ArrayBuffer>, count: number): Promise<Sent> {
     const { maxAttempts, initialDelay, maxDelay } = this.#settings;
-    const count = to - from;
-    const body = await this.#encode(this.#format.body(records, from, to));
+    const body = await this.#encode(bytes);
     for (let attempt = 1;; attempt++) {
       const outcome = await this.#attempt(body, count);
       if (outcome.kind !== "retry") return outcome;
@@ -277,9 +302,9 @@ class HttpDestination implements LineDestination {
   }
 
   /** The body as sent: gzipped when asked. */
-  async #encode(text: string): Promise<BodyInit> {
-    if (!this.#settings.gzip) return text;
-    const gzipped = new Blob([encoder.encode(text)]).stream().pipeThrough(
+  async #encode(bytes: Uint8Array<ArrayBuffer>): Promise<BodyInit> {
+    if (!this.#settings.gzip) return bytes;
+    const gzipped = new Blob([bytes]).stream().pipeThrough(
       new CompressionStream("gzip"),
     );
     return new Uint8Array(await new Response(gzipped).arrayBuffer());

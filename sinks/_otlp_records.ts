@@ -1,57 +1,136 @@
-// Internal: OTLP/HTTP with JSON encoding (an ExportLogsServiceRequest), one
-// log record per line (SPEC §5.2). The record's body is the line itself,
-// byte for byte; its attributes follow OpenTelemetry's GenAI conventions
-// (gen_ai.operation.name, gen_ai.tool.name, gen_ai.tool.call.id, error.type)
-// and carry every other field but ts under calltrail.*. 64-bit integers are
-// decimal strings, as the OTLP/JSON encoding writes them.
+// Internal: one OTLP/JSON log record per line (SPEC §5.2). The record's body
+// is the line itself, byte for byte; its attributes follow OpenTelemetry's
+// GenAI conventions (gen_ai.operation.name, gen_ai.tool.name,
+// gen_ai.tool.call.id, error.type) and carry every other field but ts under
+// calltrail.*. 64-bit integers are decimal strings, as OTLP/JSON writes them.
+//
+// A record is about four times its line, and one is made for every event:
+// it is written as JSON text, not through JSON.stringify of objects. Most of
+// its attributes repeat from call to call (the tool, the caller, the
+// capabilities, the outcome, the tier): their text is kept, keyed by the
+// part of the line that holds them, so that a line seen again in all but
+// its ts, call_id and duration_ms needs no parsing. Lines are canonical
+// (serializeCallEvent wrote them): a key such as `,"duration_ms":` occurs
+// once, since a quote inside a value is escaped.
 
-import { VERSION } from "../_version.ts";
-import type { Batch, BatchFailure } from "../_line_destination.ts";
-import type { CallEvent } from "../types.ts";
-import type { HttpFormat } from "./_http_destination.ts";
+import { jsonString } from "../_json_string.ts";
+import type { CallEvent, CapProvenance } from "../types.ts";
 
-/** An attribute value, as OTLP/JSON writes it. */
-type AnyValue =
-  | { stringValue: string }
-  | { intValue: string }
-  | { doubleValue: number }
-  | { boolValue: boolean }
-  | { arrayValue: { values: AnyValue[] } }
-  | { kvlistValue: { values: KeyValue[] } };
-
-/** A key and its value. */
-interface KeyValue {
-  key: string;
-  value: AnyValue;
+/**
+ * The text of a record that does not change from call to call: its
+ * severity, and its attributes around the call id and the duration.
+ */
+interface Stable {
+  /** `"severityNumber":..,"severityText":".."`. */
+  readonly severity: string;
+  /** The attributes before the call id's value. */
+  readonly beforeCallId: string;
+  /** Those between the call id's and the duration's values. */
+  readonly beforeDuration: string;
+  /** Those after the duration's value, and the record's end. */
+  readonly after: string;
 }
 
-/** The values a resource attribute may take. */
-export type ResourceValue = string | number | boolean | string[];
+/** How many kinds of lines the cache keeps before it starts again. */
+const CACHE_SIZE = 4096;
 
-/** Statuses worth another attempt (OTLP/HTTP's "retryable" answers). */
-const RETRYABLE = new Set([429, 502, 503, 504]);
+const key = (name: string): string => '{"key":"' + name + '","value":';
+const str = (name: string, value: string): string =>
+  key(name) + '{"stringValue":' + jsonString(value) + "}},";
+const int = (name: string, value: number): string =>
+  key(name) + '{"intValue":"' + value + '"}},';
+const bool = (name: string, value: boolean): string =>
+  key(name) + '{"boolValue":' + value + "}},";
 
-const string = (value: string): AnyValue => ({ stringValue: value });
-const int = (value: number): AnyValue => ({ intValue: String(value) });
-const bool = (value: boolean): AnyValue => ({ boolValue: value });
-const strings = (values: readonly string[]): AnyValue => ({
-  arrayValue: { values: values.map(string) },
-});
-const kv = (key: string, value: AnyValue): KeyValue => ({ key, value });
-
-/** A resource or scope attribute's value. */
-function anyValue(value: ResourceValue): AnyValue {
-  if (typeof value === "string") return string(value);
-  if (typeof value === "boolean") return bool(value);
-  if (Array.isArray(value)) return strings(value);
-  return Number.isSafeInteger(value) ? int(value) : { doubleValue: value };
+/** An array of strings, as an AnyValue's JSON text. */
+function strings(values: readonly string[]): string {
+  return '{"arrayValue":{"values":[' +
+    values.map((v) => '{"stringValue":' + jsonString(v) + "}").join(",") +
+    "]}}";
 }
 
-/** severityNumber and severityText of an outcome. */
-function severity(kind: string): [number, string] {
-  if (kind === "success") return [9, "INFO"];
-  if (kind === "execution_failed") return [17, "ERROR"];
-  return [13, "WARN"];
+/** The provenance, as an AnyValue's JSON text. */
+function provenanceValue(provenance: readonly CapProvenance[]): string {
+  const entry = ({ cap, source }: CapProvenance): string => {
+    const fields = [str("kind", source.kind)];
+    if (source.kind === "ucan_chain") {
+      fields.push(
+        str("issuer_did", source.issuer_did),
+        int("chain_depth", source.chain_depth),
+      );
+    }
+    const sourceText = '{"kvlistValue":{"values":[' +
+      fields.join("").slice(0, -1) + "]}}";
+    return '{"kvlistValue":{"values":[' + str("cap", cap) + key("source") +
+      sourceText + "}]}}";
+  };
+  return '{"arrayValue":{"values":[' + provenance.map(entry).join(",") + "]}}";
+}
+
+/** severityNumber and severityText of an outcome, as JSON text. */
+function severity(kind: string): string {
+  if (kind === "success") return '"severityNumber":9,"severityText":"INFO"';
+  if (kind === "execution_failed") {
+    return '"severityNumber":17,"severityText":"ERROR"';
+  }
+  return '"severityNumber":13,"severityText":"WARN"';
+}
+
+/** The text of `event`'s record that does not change from call to call. */
+function stableOf(event: CallEvent): Stable {
+  const { outcome } = event;
+  let middle = "";
+  if (outcome.kind !== "success") middle += str("error.type", outcome.kind);
+  if (event.caller_id !== undefined) {
+    middle += str("calltrail.caller_id", event.caller_id);
+  }
+  middle += key("calltrail.granted_capabilities") +
+    strings(event.granted_capabilities) + "},";
+  let after = str("calltrail.outcome.kind", outcome.kind);
+  switch (outcome.kind) {
+    case "invalid_args":
+      after += str("calltrail.outcome.message", outcome.message);
+      break;
+    case "execution_failed":
+      after += str("calltrail.outcome.code", outcome.code) +
+        bool("calltrail.outcome.retryable", outcome.retryable);
+      break;
+    case "capability_denied":
+      after += key("calltrail.outcome.missing") + strings(outcome.missing) +
+        "},";
+      break;
+    case "rate_limited":
+      if (outcome.retry_after_ms !== null) {
+        after += int(
+          "calltrail.outcome.retry_after_ms",
+          outcome.retry_after_ms,
+        );
+      }
+      break;
+  }
+  after += str("calltrail.tier", event.tier) +
+    bool("calltrail.dry_run", event.dry_run) +
+    int("calltrail.schema_version", event.schema_version);
+  if (event.cursor_page !== undefined) {
+    after += int("calltrail.cursor_page", event.cursor_page);
+  }
+  if (event.capability_provenance !== undefined) {
+    after += key("calltrail.capability_provenance") +
+      provenanceValue(event.capability_provenance) + "},";
+  }
+  // The last attribute has no comma after it; then the record ends.
+  after += key("calltrail.secrets_resolved") + '{"boolValue":' +
+    event.secrets_resolved + "}}]}";
+  return {
+    severity: severity(outcome.kind),
+    beforeCallId: key("gen_ai.operation.name") +
+      '{"stringValue":"execute_tool"}},' +
+      str("gen_ai.tool.name", event.tool_id) +
+      key("gen_ai.tool.call.id") + '{"stringValue":',
+    beforeDuration: "}}," + middle + key("calltrail.duration_ms") +
+      '{"intValue":"',
+    after: '"}},' + after,
+  };
 }
 
 /**
@@ -65,157 +144,47 @@ export function unixNano(ts: string): string {
   return (BigInt(seconds) * 1_000_000_000n + BigInt(nanos)).toString();
 }
 
-/** The attributes of one event. */
-function attributes(event: CallEvent): KeyValue[] {
-  const { outcome } = event;
-  const out: KeyValue[] = [
-    kv("gen_ai.operation.name", string("execute_tool")),
-    kv("gen_ai.tool.name", string(event.tool_id)),
-    kv("gen_ai.tool.call.id", string(event.call_id)),
-  ];
-  if (outcome.kind !== "success") {
-    out.push(kv("error.type", string(outcome.kind)));
-  }
-  if (event.caller_id !== undefined) {
-    out.push(kv("calltrail.caller_id", string(event.caller_id)));
-  }
-  out.push(
-    kv("calltrail.granted_capabilities", strings(event.granted_capabilities)),
-    kv("calltrail.duration_ms", int(event.duration_ms)),
-    kv("calltrail.outcome.kind", string(outcome.kind)),
-  );
-  switch (outcome.kind) {
-    case "invalid_args":
-      out.push(kv("calltrail.outcome.message", string(outcome.message)));
-      break;
-    case "execution_failed":
-      out.push(
-        kv("calltrail.outcome.code", string(outcome.code)),
-        kv("calltrail.outcome.retryable", bool(outcome.retryable)),
-      );
-      break;
-    case "capability_denied":
-      out.push(kv("calltrail.outcome.missing", strings(outcome.missing)));
-      break;
-    case "rate_limited":
-      if (outcome.retry_after_ms !== null) {
-        out.push(
-          kv("calltrail.outcome.retry_after_ms", int(outcome.retry_after_ms)),
-        );
+/** Makes the records of lines; it keeps what repeats between them. */
+export class OtlpRecords {
+  readonly #stable = new Map<string, Stable>();
+  #lastTs = "";
+  #lastNano = "";
+
+  /** The JSON text of the record of `line`, accepted at `acceptedAt` ms. */
+  record(line: string, acceptedAt: number): string {
+    // The canonical line's variable parts: ts, call_id, duration_ms.
+    const tsEnd = line.indexOf('"', 7);
+    const tool = line.indexOf(',"tool_id":', tsEnd);
+    const duration = line.indexOf(',"duration_ms":', tool);
+    const outcome = line.indexOf(',"outcome":', duration);
+    let stable: Stable | undefined;
+    let callId: string;
+    let ms: string;
+    let ts: string;
+    if (line.startsWith('{"ts":"') && tool > 0 && duration > 0 && outcome > 0) {
+      const cacheKey = line.slice(tool, duration) + line.slice(outcome);
+      stable = this.#stable.get(cacheKey);
+      if (stable === undefined) {
+        if (this.#stable.size >= CACHE_SIZE) this.#stable.clear();
+        stable = stableOf(JSON.parse(line) as CallEvent);
+        this.#stable.set(cacheKey, stable);
       }
-      break;
+      ts = line.slice(7, tsEnd);
+      callId = line.slice(line.indexOf(":", tsEnd + 3) + 1, tool);
+      ms = line.slice(duration + 15, outcome);
+    } else {
+      // Not a line serializeCallEvent wrote: read it in full.
+      const event = JSON.parse(line) as CallEvent;
+      stable = stableOf(event);
+      ts = event.ts;
+      callId = jsonString(event.call_id);
+      ms = String(event.duration_ms);
+    }
+    if (ts !== this.#lastTs) this.#lastNano = unixNano(this.#lastTs = ts);
+    return '{"timeUnixNano":"' + this.#lastNano + '","observedTimeUnixNano":"' +
+      acceptedAt + '000000",' + stable.severity +
+      ',"eventName":"calltrail.tool_call","body":{"stringValue":' +
+      JSON.stringify(line) + '},"attributes":[' + stable.beforeCallId + callId +
+      stable.beforeDuration + ms + stable.after;
   }
-  out.push(
-    kv("calltrail.tier", string(event.tier)),
-    kv("calltrail.dry_run", bool(event.dry_run)),
-    kv("calltrail.schema_version", int(event.schema_version)),
-    kv("calltrail.secrets_resolved", bool(event.secrets_resolved)),
-  );
-  if (event.cursor_page !== undefined) {
-    out.push(kv("calltrail.cursor_page", int(event.cursor_page)));
-  }
-  const provenance = event.capability_provenance;
-  if (provenance !== undefined) {
-    out.push(kv("calltrail.capability_provenance", {
-      arrayValue: {
-        values: provenance.map(({ cap, source }) => ({
-          kvlistValue: {
-            values: [
-              kv("cap", string(cap)),
-              kv("source", {
-                kvlistValue: {
-                  values: source.kind === "ucan_chain"
-                    ? [
-                      kv("kind", string(source.kind)),
-                      kv("issuer_did", string(source.issuer_did)),
-                      kv("chain_depth", int(source.chain_depth)),
-                    ]
-                    : [kv("kind", string(source.kind))],
-                },
-              }),
-            ],
-          },
-        })),
-      },
-    }));
-  }
-  return out;
-}
-
-/** One log record, as JSON, of a line accepted at `acceptedAt` (ms). */
-export function otlpRecord(line: string, acceptedAt: number): string {
-  const event = JSON.parse(line) as CallEvent;
-  const [severityNumber, severityText] = severity(event.outcome.kind);
-  return JSON.stringify({
-    timeUnixNano: unixNano(event.ts),
-    observedTimeUnixNano: `${acceptedAt}000000`,
-    severityNumber,
-    severityText,
-    eventName: "calltrail.tool_call",
-    body: string(line),
-    attributes: attributes(event),
-  });
-}
-
-/**
- * The OTLP/JSON format of the sink, with `resource` as its resource's
- * attributes (`service.name` is "calltrail" unless given).
- */
-export function otlpFormat(
-  resource: Readonly<Record<string, ResourceValue>>,
-): HttpFormat {
-  const resourceAttributes = Object.entries({
-    "service.name": "calltrail",
-    ...resource,
-  }).map(([key, value]) => kv(key, anyValue(value)));
-  const head = `{"resourceLogs":[{"resource":${
-    JSON.stringify({ attributes: resourceAttributes })
-  },"scopeLogs":[{"scope":${
-    JSON.stringify({ name: "@calltrail/audit", version: VERSION })
-  },"logRecords":[`;
-  const tail = "]}]}]}";
-  return {
-    contentType: "application/json",
-    overhead: new TextEncoder().encode(head + tail).length,
-    acceptTimes: true,
-    retryable: (status) => RETRYABLE.has(status),
-    records(batch: Batch): string[] {
-      const lines = batch.text.split("\n", batch.count);
-      const now = Date.now();
-      return lines.map((line, i) => otlpRecord(line, batch.times?.[i] ?? now));
-    },
-    body: (records, from, to) =>
-      head + records.slice(from, to).join(",") + tail,
-    refused: partialSuccess,
-  };
-}
-
-/** The records a 2xx answer says it rejected (partialSuccess). */
-async function partialSuccess(
-  response: Response,
-  count: number,
-): Promise<BatchFailure | undefined> {
-  let answer: unknown;
-  try {
-    const text = await response.text();
-    if (text === "") return undefined;
-    answer = JSON.parse(text);
-  } catch {
-    return undefined; // Not JSON: nothing said about rejected records.
-  }
-  const partial = (answer as {
-    partialSuccess?: { rejectedLogRecords?: unknown; errorMessage?: unknown };
-  })?.partialSuccess;
-  const rejected = Number(partial?.rejectedLogRecords ?? 0);
-  if (!(rejected > 0)) return undefined;
-  const failed = Math.min(Math.trunc(rejected), count);
-  const why = typeof partial?.errorMessage === "string" && partial.errorMessage
-    ? `: ${partial.errorMessage}`
-    : "";
-  return {
-    failed,
-    error: new Error(
-      `calltrail: the OTLP receiver rejected ${failed} of ${count} log records (partialSuccess), which count as failed${why}.`,
-    ),
-  };
 }

@@ -1,4 +1,3 @@
-import type { Batch } from "../_line_destination.ts";
 import { lineStream } from "../_line_destination.ts";
 import { JsonLinesAuditSink } from "../json_lines_audit_sink.ts";
 import type { AuditSinkOptions } from "../json_lines_audit_sink_options.ts";
@@ -98,16 +97,20 @@ export interface HttpAuditSinkOptions extends AuditSinkOptions {
 /** Statuses worth another attempt: the receiver may take the batch later. */
 const RETRYABLE = new Set([408, 429, 502, 503, 504]);
 
+const encoder = new TextEncoder();
+
 /** Whole JSON lines, as they are written to a file. */
 const NDJSON: HttpFormat = {
   contentType: "application/x-ndjson",
-  overhead: 0,
+  expansion: 1,
   acceptTimes: false,
   retryable: (status) => RETRYABLE.has(status),
-  records: (batch: Batch) => batch.text.split("\n", batch.count),
-  body: (records, from, to) =>
-    (from === 0 && to === records.length ? records : records.slice(from, to))
-      .join("\n") + "\n",
+  body: (batch, lines, from, to) =>
+    encoder.encode(
+      from === 0 && to === batch.count
+        ? batch.text
+        : lines.slice(from, to).join("\n") + "\n",
+    ),
 };
 
 /**
@@ -146,7 +149,7 @@ const NDJSON: HttpFormat = {
  * const bodies: string[] = [];
  * const sink = httpAuditSink("http://audit.example/ingest", {
  *   fetch: async (_url, init) => {
- *     bodies.push(String(init?.body));
+ *     bodies.push(new TextDecoder().decode(init?.body as Uint8Array));
  *     return new Response(null, { status: 204 });
  *   },
  * });

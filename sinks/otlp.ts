@@ -3,7 +3,7 @@ import { lineStream } from "../_line_destination.ts";
 import { JsonLinesAuditSink } from "../json_lines_audit_sink.ts";
 import { httpDestination } from "./_http_destination.ts";
 import { httpSettings } from "./_http_settings.ts";
-import { otlpFormat, type ResourceValue } from "./_otlp_records.ts";
+import { otlpFormat, type ResourceValue } from "./_otlp_format.ts";
 import type { HttpAuditSinkOptions } from "./http.ts";
 
 /**
@@ -74,7 +74,7 @@ export interface OtlpAuditSinkOptions extends HttpAuditSinkOptions {
  * const sink = otlpAuditSink("http://127.0.0.1:4318/v1/logs", {
  *   resource: { "service.name": "tool-host" },
  *   fetch: async (_url, init) => {
- *     requests.push(JSON.parse(String(init?.body)));
+ *     requests.push(JSON.parse(new TextDecoder().decode(init?.body as Uint8Array)));
  *     return Response.json({});
  *   },
  * });

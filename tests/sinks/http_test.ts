@@ -164,7 +164,7 @@ describe("httpAuditSink", () => {
       const sink = httpAuditSink(receiver.url, {
         onError: () => {},
         fetch: (url, init) => {
-          const body = String(init?.body);
+          const body = new TextDecoder().decode(init?.body as Uint8Array);
           if (body.length > limit || body.includes(event(5).call_id)) {
             return Promise.resolve(new Response("too large", { status: 413 }));
           }
