@@ -62,10 +62,25 @@ export class BatchQueue {
   readonly #fifo: Batch[] = [];
   /** Sealed batches not yet written or failed. */
   #unsettled = 0;
-  /** Settles when the last sealed batch was written or failed. */
-  #last: Promise<void> = RESOLVED;
-  /** Waiting flushes, resolved early if the queue is abandoned. */
-  readonly #flushes = new Set<() => void>();
+  /**
+   * Each sealed batch not yet written or failed, and what resolves when it
+   * is (or when the queue is abandoned): what flush() waits for.
+   */
+  readonly #done = new Map<Batch, () => void>();
+  readonly #settling = new Map<Batch, Promise<void>>();
+  /** How many batches the destination may write at once. */
+  readonly #concurrency: number;
+  /**
+   * Batches the stream handed on that the destination is still writing,
+   * with more than one at once: they left the stream's count, so their
+   * events are counted here, and room subtracts them.
+   */
+  readonly #detached = new Set<Batch>();
+  #detachedEvents = 0;
+  /** Detached batches whose stream chunk has not yet ended. */
+  readonly #dispatched = new Set<Batch>();
+  /** Pumps waiting for one of the concurrent writes to end. */
+  #slotWaiters: (() => void)[] = [];
 
   #accepted = 0;
   #written = 0;
@@ -93,6 +108,7 @@ export class BatchQueue {
     ).getWriter();
     this.#room = capacity;
     this.#openTimes = destination.acceptTimes === true ? [] : undefined;
+    this.#concurrency = Math.max(1, Math.trunc(destination.concurrency ?? 1));
   }
 
   /** Events taken into the queue. */
@@ -139,8 +155,13 @@ export class BatchQueue {
     const batch = this.#take();
     this.#fifo.push(batch);
     this.#unsettled++;
-    this.#last = this.#writer.write(batch).then(this.#settled, this.#settled);
-    this.#room = this.#writer.desiredSize ?? 0;
+    this.#settling.set(
+      batch,
+      new Promise<void>((resolve) => this.#done.set(batch, resolve)),
+    );
+    const left = () => this.#leftStream(batch);
+    this.#writer.write(batch).then(left, left);
+    this.#readRoom();
     if (this.#destination.prepare !== undefined) {
       queueMicrotask(() => this.#destination.prepare!(batch));
     }
@@ -154,14 +175,8 @@ export class BatchQueue {
    */
   flushed(): Promise<void> {
     this.seal();
-    if (this.#unsettled === 0 || this.#state === "abandoned") return RESOLVED;
-    return new Promise<void>((resolve) => {
-      this.#flushes.add(resolve);
-      this.#last.then(() => {
-        this.#flushes.delete(resolve);
-        resolve();
-      });
-    });
+    if (this.#settling.size === 0) return RESOLVED;
+    return Promise.all(this.#settling.values()).then(() => {});
   }
 
   /**
@@ -174,7 +189,7 @@ export class BatchQueue {
     this.#timer = undefined;
     this.#plan = "none";
     this.seal();
-    return this.#writer.close();
+    return this.#writer.close().then(() => this.flushed());
   }
 
   /** Closes the destination. */
@@ -200,8 +215,7 @@ export class BatchQueue {
     this.#failed += queued;
     this.#fifo.length = 0;
     this.#take();
-    for (const resolve of this.#flushes) resolve();
-    this.#flushes.clear();
+    this.#settleAll();
     try {
       if (release) this.#destination.release();
       else this.#destination.abort(reason);
@@ -224,7 +238,8 @@ export class BatchQueue {
       this.#owner.report(asError(error));
     }
     if (this.#openCount > 0) this.#fifo.push(this.#take());
-    for (const batch of this.#fifo.splice(0)) {
+    const drained = this.#fifo.splice(0);
+    for (const batch of drained) {
       if (this.#state === "failed") {
         this.#failed += batch.count;
         continue;
@@ -236,6 +251,15 @@ export class BatchQueue {
         this.#fail(error, batch.count);
       }
     }
+    this.#settleAll();
+  }
+
+  /** Resolves what flush() waits for: every batch is done with. */
+  #settleAll(): void {
+    for (const wake of this.#slotWaiters.splice(0)) wake();
+    for (const resolve of this.#done.values()) resolve();
+    this.#done.clear();
+    this.#settling.clear();
   }
 
   /** The open batch, as a Batch; a new one opens. */
@@ -276,19 +300,53 @@ export class BatchQueue {
     } else this.#plan = "after-drain";
   };
 
-  #settled = (): void => {
-    this.#room = this.#writer.desiredSize ?? 0;
+  /** Reads the room again: the stream's, less the detached batches'. */
+  #readRoom(): void {
+    this.#room = (this.#writer.desiredSize ?? 0) - this.#detachedEvents;
+  }
+
+  /**
+   * A batch left the stream: written (one at a time), handed to the
+   * destination (several at once), or skipped (drained at exit, given up).
+   */
+  #leftStream(batch: Batch): void {
+    this.#readRoom();
+    if (this.#dispatched.delete(batch)) this.#owner.settled();
+    else this.#settled(batch);
+  }
+
+  /** A batch was written or failed (or will never be). */
+  #settled(batch: Batch): void {
+    if (this.#detached.delete(batch)) {
+      this.#detachedEvents -= batch.count;
+      this.#slotWaiters.shift()?.();
+      this.#readRoom();
+    }
+    this.#done.get(batch)?.();
+    this.#done.delete(batch);
+    this.#settling.delete(batch);
     if (--this.#unsettled === 0 && this.#plan === "after-drain") {
       this.#plan = "none";
       this.seal();
     }
     this.#owner.settled();
-  };
+  }
 
-  /** The stream's sink: writes the FIFO's oldest batch. Never rejects. */
+  /**
+   * The stream's sink: writes the FIFO's oldest batch. Never rejects. With
+   * a destination that takes several batches at once, it returns once the
+   * write has started (a slot was free), and the batch settles later.
+   */
   async #pump(batch: Batch): Promise<void> {
     // Never touch the destination inside onCall: start on a microtask.
     await undefined;
+    // Wait for a free slot with the batch still in the FIFO, where the exit
+    // drain finds it.
+    while (
+      this.#detached.size >= this.#concurrency && this.#fifo[0] === batch
+    ) {
+      await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    }
     // Written at exit, or given up on.
     if (this.#fifo[0] !== batch) return;
     this.#fifo.shift();
@@ -297,6 +355,15 @@ export class BatchQueue {
       this.#failed += batch.count;
       return;
     }
+    if (this.#concurrency === 1) return this.#write(batch);
+    this.#detached.add(batch);
+    this.#dispatched.add(batch);
+    this.#detachedEvents += batch.count;
+    this.#write(batch).then(() => this.#settled(batch));
+  }
+
+  /** Writes one batch to the destination and counts it. Never rejects. */
+  async #write(batch: Batch): Promise<void> {
     let failure: void | BatchFailure;
     try {
       failure = await this.#destination.write(batch);

@@ -71,6 +71,11 @@ export interface LineDestination {
   attach?(host: DestinationHost): void;
   /** Seal batches once their text is this long (default 64 Ki chars). */
   readonly batchChars?: number;
+  /**
+   * How many batches it may write at once (default 1). Above 1, batches
+   * start in order but may end in any order.
+   */
+  readonly concurrency?: number;
   /** Whether batches carry the time each line was accepted. */
   readonly acceptTimes?: boolean;
 }

@@ -78,13 +78,14 @@ export function httpDestination(
 class HttpDestination implements LineDestination {
   readonly batchChars: number;
   readonly acceptTimes: boolean;
+  readonly concurrency: number;
   readonly #settings: HttpSettings;
   readonly #format: HttpFormat;
   readonly #headers: Headers;
   /** Why the sink gave up on this destination, once it did. */
   #aborted: Error | undefined = undefined;
-  /** Ends the request or the wait under way, when the sink gives up. */
-  #cancel: ((reason: Error) => void) | undefined = undefined;
+  /** End the requests and waits under way, when the sink gives up. */
+  readonly #cancels = new Set<(reason: Error) => void>();
   #retries: ThrottledReport | undefined = undefined;
   /** Bodies encoded ahead, by prepare(), while earlier batches were sent. */
   readonly #bodies = new WeakMap<Batch, Body[]>();
@@ -100,6 +101,7 @@ class HttpDestination implements LineDestination {
       Math.floor(settings.maxBatchBytes / format.expansion * 0.9),
     );
     this.acceptTimes = format.acceptTimes;
+    this.concurrency = settings.maxConcurrentRequests;
     const headers = new Headers(settings.headers);
     headers.set("content-type", format.contentType);
     if (settings.gzip) headers.set("content-encoding", "gzip");
@@ -148,7 +150,7 @@ class HttpDestination implements LineDestination {
 
   abort(reason: Error): void {
     this.#aborted = reason;
-    this.#cancel?.(reason);
+    for (const cancel of this.#cancels) cancel(reason);
     this.#retries?.flush();
   }
 
@@ -250,7 +252,8 @@ class HttpDestination implements LineDestination {
         ),
       requestTimeout,
     );
-    this.#cancel = (reason) => controller.abort(reason);
+    const cancel = (reason: Error) => controller.abort(reason);
+    this.#cancels.add(cancel);
     try {
       this.#stopIfAborted();
       let response: Response;
@@ -297,7 +300,7 @@ class HttpDestination implements LineDestination {
       };
     } finally {
       clearTimeout(timer);
-      this.#cancel = undefined;
+      this.#cancels.delete(cancel);
     }
   }
 
@@ -314,15 +317,16 @@ class HttpDestination implements LineDestination {
   #sleep(ms: number): Promise<void> {
     this.#stopIfAborted();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#cancel = undefined;
-        resolve();
-      }, ms);
-      this.#cancel = (reason) => {
+      const cancel = (reason: Error) => {
         clearTimeout(timer);
-        this.#cancel = undefined;
+        this.#cancels.delete(cancel);
         reject(reason);
       };
+      const timer = setTimeout(() => {
+        this.#cancels.delete(cancel);
+        resolve();
+      }, ms);
+      this.#cancels.add(cancel);
     });
   }
 

@@ -18,6 +18,7 @@ export interface HttpSettings {
   readonly initialDelay: number;
   readonly maxDelay: number;
   readonly fetch: typeof fetch;
+  readonly maxConcurrentRequests: number;
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
@@ -95,6 +96,7 @@ export function httpSettings(
     initialDelay: retry.initialDelay ?? DEFAULT_INITIAL_DELAY_MS,
     maxDelay: retry.maxDelay ?? DEFAULT_MAX_DELAY_MS,
     fetch: fetcher,
+    maxConcurrentRequests: options.maxConcurrentRequests ?? 1,
   };
   const check = (
     name: string,
@@ -106,8 +108,20 @@ export function httpSettings(
       throw optionError(name, expected, value, "Leave it out for the default.");
     }
   };
-  const { maxBatchBytes, requestTimeout, maxAttempts, initialDelay, maxDelay } =
-    settings;
+  const {
+    maxBatchBytes,
+    requestTimeout,
+    maxAttempts,
+    initialDelay,
+    maxDelay,
+    maxConcurrentRequests,
+  } = settings;
+  check(
+    "maxConcurrentRequests",
+    Number.isSafeInteger(maxConcurrentRequests) && maxConcurrentRequests >= 1,
+    "an integer >= 1",
+    maxConcurrentRequests,
+  );
   check(
     "maxBatchBytes",
     Number.isSafeInteger(maxBatchBytes) && maxBatchBytes >= 1,

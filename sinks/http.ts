@@ -87,6 +87,16 @@ export interface HttpAuditSinkOptions extends AuditSinkOptions {
   /** How requests are tried again. */
   retry?: RetryOptions;
   /**
+   * How many requests may be under way at once. With 1, batches reach the
+   * receiver in the order of their events; with more, a slow link carries
+   * more (each request still holds whole lines, and every event is counted
+   * as before), but batches may arrive in any order, as a retried one
+   * comes after those sent meanwhile.
+   *
+   * @default {1}
+   */
+  maxConcurrentRequests?: number;
+  /**
    * The `fetch` to send requests with (a proxy's, or a test's).
    *
    * @default {globalThis.fetch}

@@ -16,7 +16,7 @@ interface PendingWrite {
 }
 
 /** A queue over a destination whose writes wait for the test. */
-function queue(capacity: number, batchChars = 1 << 16) {
+function queue(capacity: number, batchChars = 1 << 16, concurrency = 1) {
   const pending: PendingWrite[] = [];
   const written: Batch[] = [];
   const calls = { settled: 0, failed: [] as unknown[], closed: 0 };
@@ -46,6 +46,7 @@ function queue(capacity: number, batchChars = 1 << 16) {
       close: () => void calls.closed++,
       release: () => void released.count++,
       abort: (reason) => void aborted.push(reason),
+      concurrency,
     },
     capacity,
     batchChars,
@@ -236,6 +237,57 @@ describe("BatchQueue", () => {
     assert.equal(first.times?.length, 2);
     assert.equal(second.times?.length, 1);
     for (const t of first.times!) assert.ok(t >= before && t <= after);
+  });
+
+  test("with concurrency 3: up to three writes at once, room counts them, any may end first, flush waits for all", async () => {
+    const { q, pending } = queue(8, 2, 3);
+    for (const line of ["a", "b", "c", "d", "e"]) q.push(line);
+    while (pending.length < 3) await tick(1);
+    await tick(2);
+    assert.equal(pending.length, 3, "three at once, not more");
+    assert.deepEqual(pending.map((w) => lines(w.batch)), [["a"], ["b"], ["c"]]);
+    assert.equal(q.room(), 8 - 5, "the writes under way still take room");
+    let flushed = false;
+    const flushing = q.flushed().then(() => void (flushed = true));
+    pending[2].resolve(); // the third ends first
+    pending.splice(2, 1);
+    while (pending.length < 3) await tick(1);
+    assert.deepEqual(
+      lines(pending[2].batch),
+      ["d"],
+      "its slot goes to the next",
+    );
+    assert.equal(q.room(), 8 - 4);
+    for (const write of pending.splice(0)) write.resolve();
+    while (pending.length < 1) await tick(1);
+    await tick(1);
+    assert.equal(flushed, false, "e is not written yet");
+    pending.shift()!.resolve();
+    await flushing;
+    assert.deepEqual([q.accepted, q.written, q.queued, q.room()], [5, 5, 0, 8]);
+  });
+
+  test("with concurrency 2: a batch waiting for a slot stays queued, so the exit drain writes it, and giving up wakes it", async () => {
+    for (const end of ["drain", "abandon"] as const) {
+      const { q, pending } = queue(8, 2, 2);
+      for (const line of ["a", "b", "c"]) q.push(line);
+      while (pending.length < 2) await tick(1);
+      await tick(2);
+      assert.equal(pending.length, 2, "c waits for a slot");
+      if (end === "drain") {
+        const drained: string[] = [];
+        q.drainSync((text) => drained.push(text));
+        assert.deepEqual(drained, ["c\n"], "c is written at exit");
+      } else {
+        assert.equal(q.abandon(new Error("stalled"), false), 3);
+        // The stream's write of c ends, so closing it does not hang.
+        await q.close();
+        assert.deepEqual([q.accepted, q.written, q.failed], [3, 0, 3]);
+      }
+      for (const write of pending.splice(0)) write.resolve();
+      await tick(2);
+      assert.equal(pending.length, 0, "c is not also sent");
+    }
   });
 
   test("abandon counts what is queued as failed, resolves flushes, and aborts or releases", async () => {

@@ -37,6 +37,8 @@ export interface Receiver extends AsyncDisposable {
   url: string;
   /** Every request so far, in order. */
   requests: Received[];
+  /** The most requests it was answering at once. */
+  maxInFlight(): number;
   /** The lines of every request so far, in order. */
   lines(): string[];
   /** Adds steps to the script: how the next requests are answered. */
@@ -57,6 +59,8 @@ export async function startReceiver(path = "/ingest"): Promise<Receiver> {
   const sockets = new Set<Socket>();
   let server: Server;
   let port = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const answer = async (
     request: IncomingMessage,
@@ -77,7 +81,9 @@ export async function startReceiver(path = "/ingest"): Promise<Receiver> {
     if ("reset" in step) return request.socket.destroy();
     if ("hang" in step) return; // never answers
     if (step.delay !== undefined) {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
       await new Promise((resolve) => setTimeout(resolve, step.delay));
+      inFlight--;
     }
     response.writeHead(step.status, step.headers);
     response.end(step.body);
@@ -112,6 +118,7 @@ export async function startReceiver(path = "/ingest"): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${port}${path}`,
     requests,
+    maxInFlight: () => maxInFlight,
     lines: () =>
       requests.flatMap((r) => r.body.split("\n").filter((l) => l !== "")),
     script: (...answers) => void steps.push(...answers),

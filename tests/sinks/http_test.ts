@@ -229,6 +229,28 @@ describe("httpAuditSink", () => {
       assert.deepEqual(sink.stats(), stats({ accepted: 60, written: 60 }));
     }));
 
+  test("maxConcurrentRequests: several requests at once; each event arrives once, also when one batch is retried", () =>
+    withReceiver(async (receiver) => {
+      receiver.script({ status: 503, delay: 20 });
+      receiver.always({ status: 204, delay: 20 });
+      const line = serializeCallEvent(event(0));
+      const { sink, errors } = sinkTo(receiver, {
+        maxConcurrentRequests: 3,
+        maxBatchBytes: (line.length + 1) * 10,
+        capacity: 200,
+      });
+      for (let i = 0; i < 200; i++) sink.onCall(event(i));
+      await sink.close();
+      assert.equal(receiver.maxInFlight(), 3, "three at once, not more");
+      const refused = receiver.requests[0].body.split("\n").length - 1;
+      const lines = receiver.lines();
+      assert.equal(lines.length, 200 + refused, "the refused batch, once more");
+      const missing = linesOf(0, 200).filter((l) => !lines.includes(l));
+      assert.deepEqual(missing, [], "every event arrived");
+      assert.deepEqual(sink.stats(), stats({ accepted: 200, written: 200 }));
+      assert.match(errors[0].message, /HTTP 503/);
+    }));
+
   test("rejects a URL that is not http(s), and bad options, naming them", () => {
     assert.throws(
       () => httpAuditSink("ftp://x/"),
