@@ -14,8 +14,13 @@
 // 3. dispatch stall (bench/dispatch_stall.ts);
 // 4. bounded memory (bench/memory.ts), and its control (--control: the same
 //    run without the overload); the verdict is the growth the overload adds.
+// 5. then the issues' own suites (bench/_suites.ts): the HTTP sinks against
+//    OpenTelemetry JS and over a slow link (bench/http_sinks.ts), the MCP
+//    adapter's cost (bench/mcp_bench.ts), the chain's cost (bench/chain.ts),
+//    `calltrail stats` against jq (bench/stats_vs_jq.ts).
 // It writes every raw figure to bench/results/latest.json, prints a table of
-// the targets with PASS or FAIL, and draws bench/results/chart.svg
+// the targets with PASS or FAIL, then each suite's, and draws
+// bench/results/chart.svg
 // (bench/chart.ts). A measurement, not a test: it always exits 0; a child
 // that fails is reported as ERROR with its output.
 //
@@ -24,6 +29,9 @@
 // same run: its calltrail writer joins every end-to-end round (as
 // calltrail@before), and its hot-path, dispatch and memory benches run right
 // after this tree's. The table shows its figure beside each target's.
+//
+// --suites core,http,mcp,chain,stats: which parts run (default: all; core is
+// 1 to 4).
 //
 // --quick: a smoke run of the same pipeline (20,000 events, 1 round, short
 // phases), in well under a minute. Its figures are not measurements.
@@ -41,10 +49,11 @@ import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { jsonBench, log, runChild } from "./_child.ts";
+import { type Failure, isFailure, jsonBench, log, runChild } from "./_child.ts";
 import { type E2eConfig, e2eRounds, type E2eWriter } from "./_e2e_rounds.ts";
 import { type Runtime, runtimes } from "./_runtimes.ts";
 import { table } from "./_table.ts";
+import { runSuite, type SuiteResult, SUITES } from "./_suites.ts";
 import {
   type DispatchStall,
   type HotPath,
@@ -59,8 +68,19 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     baseline: { type: "string" },
+    suites: { type: "string", default: "core,http,mcp,chain,stats" },
   },
 });
+const SELECTED = new Set(flags.suites!.split(",").map((s) => s.trim()));
+for (const id of SELECTED) {
+  if (id !== "core" && !SUITES.some((s) => s.id === id)) {
+    throw new Error(
+      `bench/run.ts: unknown suite ${
+        JSON.stringify(id)
+      } in --suites; choose among core, ${SUITES.map((s) => s.id).join(", ")}.`,
+    );
+  }
+}
 const quick = flags.quick!;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -185,7 +205,7 @@ async function main(): Promise<void> {
     }`,
   );
   try {
-    for (const rt of RUNTIMES) {
+    for (const rt of SELECTED.has("core") ? RUNTIMES : []) {
       const v = await runChild(rt.command, ["--version"], 30, ROOT);
       const version = v.code === 0
         ? (v.stdout.match(/\d+\.\d+\.\d+/)?.[0] ?? v.stdout.trim())
@@ -214,6 +234,11 @@ async function main(): Promise<void> {
     }
   } finally {
     baseline?.remove();
+  }
+  const suites: (SuiteResult | Failure)[] = [];
+  for (const suite of SUITES.filter((s) => SELECTED.has(s.id))) {
+    log(`${suite.title} (bench/${suite.script})`);
+    suites.push(await runSuite(suite, ROOT, RUNTIMES, quick));
   }
   const seconds = (performance.now() - began) / 1000;
   const head = await runChild(
@@ -253,6 +278,7 @@ async function main(): Promise<void> {
     },
     targets,
     runtimes: results,
+    suites,
   };
   mkdirSync(RESULTS, { recursive: true });
   const jsonPath = join(RESULTS, "latest.json");
@@ -276,7 +302,14 @@ async function main(): Promise<void> {
       mc.loadAverage.map((x) => x.toFixed(2)).join(" ")
     }; ${seconds.toFixed(0)} s\n`,
   );
-  console.log(table(RUNTIMES, results, targets, config));
+  if (SELECTED.has("core")) {
+    console.log(table(RUNTIMES, results, targets, config));
+  }
+  for (const suite of suites) {
+    if (isFailure(suite)) {
+      console.log(`\nERROR ${suite.error}\n${suite.stderr}`);
+    } else console.log(`\n${suite.title}:\n${suite.table}`);
+  }
   console.log(`\nraw figures: ${jsonPath}`);
 
   const chart = await runChild(

@@ -10,6 +10,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type CallEvent, parseCallEvent, serializeCallEvent } from "../mod.ts";
 import {
@@ -137,6 +138,19 @@ describe("a throwaway ClickHouse", () => {
       );
     },
   );
+
+  test("the README gives the DDL and the insert settings the tests use", async () => {
+    const readme = await readFile(
+      new URL("../README.md", import.meta.url),
+      "utf8",
+    );
+    const ddl = /```sql\n(CREATE TABLE calltrail\n[\s\S]*?)\n```/.exec(readme)
+      ?.[1];
+    assert.equal(ddl?.trim(), calltrailTableDdl());
+    for (const [name, value] of Object.entries(INSERT_SETTINGS)) {
+      assert.ok(readme.includes(`${name}: "${value}"`), name);
+    }
+  });
 
   test("creates the table from its DDL", SERVER_TEST, async () => {
     const clickHouse = await server();
