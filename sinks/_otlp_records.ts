@@ -5,9 +5,9 @@
 // calltrail.*. 64-bit integers are decimal strings, as OTLP/JSON writes them.
 //
 // A record is about four times its line, and one is made for every event:
-// it is written as JSON text, not through JSON.stringify of objects. Most of
-// its attributes repeat from call to call (the tool, the caller, the
-// capabilities, the outcome, the tier): their text is kept, keyed by the
+// it is written as UTF-8 bytes, not through JSON.stringify of objects. Most
+// of its attributes repeat from call to call (the tool, the caller, the
+// capabilities, the outcome, the tier): their bytes are kept, keyed by the
 // part of the line that holds them, so that a line seen again in all but
 // its ts, call_id and duration_ms needs no parsing. Lines are canonical
 // (serializeCallEvent wrote them): a key such as `,"duration_ms":` occurs
@@ -15,21 +15,27 @@
 
 import { jsonString } from "../_json_string.ts";
 import type { CallEvent, CapProvenance } from "../types.ts";
+import type { ByteWriter } from "./_byte_writer.ts";
 
 /**
- * The text of a record that does not change from call to call: its
- * severity, and its attributes around the call id and the duration.
+ * The bytes of a record that do not change from call to call, around its
+ * variable parts: ts, the time it was accepted, the line, the call id and
+ * the duration.
  */
 interface Stable {
-  /** `"severityNumber":..,"severityText":".."`. */
-  readonly severity: string;
-  /** The attributes before the call id's value. */
-  readonly beforeCallId: string;
+  /** After the accept time: the severity, and up to the body's value. */
+  readonly beforeBody: Uint8Array;
+  /** After the body: the attributes before the call id's value. */
+  readonly beforeCallId: Uint8Array;
   /** Those between the call id's and the duration's values. */
-  readonly beforeDuration: string;
+  readonly beforeDuration: Uint8Array;
   /** Those after the duration's value, and the record's end. */
-  readonly after: string;
+  readonly after: Uint8Array;
 }
+
+const encoder = new TextEncoder();
+const TIME = encoder.encode('{"timeUnixNano":"');
+const OBSERVED = encoder.encode('","observedTimeUnixNano":"');
 
 /** How many kinds of lines the cache keeps before it starts again. */
 const CACHE_SIZE = 4096;
@@ -76,7 +82,7 @@ function severity(kind: string): string {
   return '"severityNumber":13,"severityText":"WARN"';
 }
 
-/** The text of `event`'s record that does not change from call to call. */
+/** The bytes of `event`'s record that do not change from call to call. */
 function stableOf(event: CallEvent): Stable {
   const { outcome } = event;
   let middle = "";
@@ -122,14 +128,20 @@ function stableOf(event: CallEvent): Stable {
   after += key("calltrail.secrets_resolved") + '{"boolValue":' +
     event.secrets_resolved + "}}]}";
   return {
-    severity: severity(outcome.kind),
-    beforeCallId: key("gen_ai.operation.name") +
-      '{"stringValue":"execute_tool"}},' +
-      str("gen_ai.tool.name", event.tool_id) +
-      key("gen_ai.tool.call.id") + '{"stringValue":',
-    beforeDuration: "}}," + middle + key("calltrail.duration_ms") +
-      '{"intValue":"',
-    after: '"}},' + after,
+    beforeBody: encoder.encode(
+      '000000",' + severity(outcome.kind) +
+        ',"eventName":"calltrail.tool_call","body":{"stringValue":',
+    ),
+    beforeCallId: encoder.encode(
+      '},"attributes":[' + key("gen_ai.operation.name") +
+        '{"stringValue":"execute_tool"}},' +
+        str("gen_ai.tool.name", event.tool_id) +
+        key("gen_ai.tool.call.id") + '{"stringValue":',
+    ),
+    beforeDuration: encoder.encode(
+      "}}," + middle + key("calltrail.duration_ms") + '{"intValue":"',
+    ),
+    after: encoder.encode('"}},' + after),
   };
 }
 
@@ -144,14 +156,31 @@ export function unixNano(ts: string): string {
   return (BigInt(seconds) * 1_000_000_000n + BigInt(nanos)).toString();
 }
 
-/** Makes the records of lines; it keeps what repeats between them. */
+/** Writes the records of lines; it keeps what repeats between them. */
 export class OtlpRecords {
   readonly #stable = new Map<string, Stable>();
   #lastTs = "";
-  #lastNano = "";
+  #lastNano: Uint8Array = new Uint8Array(0);
 
-  /** The JSON text of the record of `line`, accepted at `acceptedAt` ms. */
-  record(line: string, acceptedAt: number): string {
+  /** The stable bytes of `line`, keyed by its stable part. */
+  #stableOf(
+    line: string,
+    tool: number,
+    duration: number,
+    outcome: number,
+  ): Stable {
+    const cacheKey = line.slice(tool, duration) + line.slice(outcome);
+    let stable = this.#stable.get(cacheKey);
+    if (stable === undefined) {
+      if (this.#stable.size >= CACHE_SIZE) this.#stable.clear();
+      stable = stableOf(JSON.parse(line) as CallEvent);
+      this.#stable.set(cacheKey, stable);
+    }
+    return stable;
+  }
+
+  /** Writes to `out` the JSON of the record of `line`, accepted at `acceptedAt` ms. */
+  write(out: ByteWriter, line: string, acceptedAt: number): void {
     // The canonical line's variable parts: ts, call_id, duration_ms.
     const tsEnd = line.indexOf('"', 7);
     const tool = line.indexOf(',"tool_id":', tsEnd);
@@ -162,13 +191,7 @@ export class OtlpRecords {
     let ms: string;
     let ts: string;
     if (line.startsWith('{"ts":"') && tool > 0 && duration > 0 && outcome > 0) {
-      const cacheKey = line.slice(tool, duration) + line.slice(outcome);
-      stable = this.#stable.get(cacheKey);
-      if (stable === undefined) {
-        if (this.#stable.size >= CACHE_SIZE) this.#stable.clear();
-        stable = stableOf(JSON.parse(line) as CallEvent);
-        this.#stable.set(cacheKey, stable);
-      }
+      stable = this.#stableOf(line, tool, duration, outcome);
       ts = line.slice(7, tsEnd);
       callId = line.slice(line.indexOf(":", tsEnd + 3) + 1, tool);
       ms = line.slice(duration + 15, outcome);
@@ -180,11 +203,19 @@ export class OtlpRecords {
       callId = jsonString(event.call_id);
       ms = String(event.duration_ms);
     }
-    if (ts !== this.#lastTs) this.#lastNano = unixNano(this.#lastTs = ts);
-    return '{"timeUnixNano":"' + this.#lastNano + '","observedTimeUnixNano":"' +
-      acceptedAt + '000000",' + stable.severity +
-      ',"eventName":"calltrail.tool_call","body":{"stringValue":' +
-      JSON.stringify(line) + '},"attributes":[' + stable.beforeCallId + callId +
-      stable.beforeDuration + ms + stable.after;
+    if (ts !== this.#lastTs) {
+      this.#lastNano = encoder.encode(unixNano(this.#lastTs = ts));
+    }
+    out.bytes(TIME);
+    out.bytes(this.#lastNano);
+    out.bytes(OBSERVED);
+    out.text(String(acceptedAt));
+    out.bytes(stable.beforeBody);
+    out.jsonString(line);
+    out.bytes(stable.beforeCallId);
+    out.text(callId);
+    out.bytes(stable.beforeDuration);
+    out.text(ms);
+    out.bytes(stable.after);
   }
 }
