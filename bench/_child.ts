@@ -76,6 +76,27 @@ export function runChild(
   });
 }
 
+/**
+ * Runs `command` to its end (killed after `timeoutS` seconds) and returns
+ * its stdout; throws, with its stderr, when it fails.
+ */
+export async function runOrThrow(
+  command: string,
+  argv: string[],
+  timeoutS: number,
+  cwd: string,
+): Promise<string> {
+  const out = await runChild(command, argv, timeoutS, cwd);
+  if (out.code !== 0) {
+    throw new Error(
+      `${command} ${argv.join(" ")}: exit ${
+        out.code ?? out.signal
+      }\n${out.stderr}`,
+    );
+  }
+  return out.stdout;
+}
+
 /** The last line of stdout that parses as a JSON object. */
 export function lastJson(
   out: ChildOutput,

@@ -49,13 +49,7 @@ export interface E2eSummary {
   spread: Partial<Record<string, number>>;
 }
 
-/** The median of `xs` (NaN when empty). */
-export function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+import { median } from "./_median.ts";
 
 /** Runs every round of `config` on `rt`. */
 export async function e2eRounds(

@@ -9,13 +9,14 @@
 // Run it alone: flock /tmp/calltrail-bench.lock node bench/chain.ts
 // Prints a table, then one JSON line with every figure.
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { E2eResult } from "./e2e.ts";
+import { median } from "./_median.ts";
+import { runOrThrow } from "./_child.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,34 +37,6 @@ const RUNTIMES: Record<string, string[]> = {
 };
 const TARGET = 0.7;
 
-function run(command: string[], args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0], [...command.slice(1), ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c) => out += c);
-    child.stderr.setEncoding("utf8").on("data", (c) => err += c);
-    child.on("error", reject);
-    child.on(
-      "close",
-      (code) =>
-        code === 0 ? resolve(out) : reject(
-          new Error(
-            `${command.join(" ")} ${args.join(" ")}: exit ${code}\n${err}`,
-          ),
-        ),
-    );
-  });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 const dir = mkdtempSync(join(os.tmpdir(), "calltrail-chain-bench-"));
 const results: Record<string, Record<string, number[]>> = {};
 const versions: Record<string, string> = {};
@@ -76,7 +49,12 @@ try {
       );
       for (const writer of order) {
         const path = join(dir, `${runtime}-${writer}-${round}.jsonl`);
-        const line = await run(command, [E2E, writer, path, String(EVENTS)]);
+        const line = await runOrThrow(
+          command[0],
+          [...command.slice(1), E2E, writer, path, String(EVENTS)],
+          600,
+          ROOT,
+        );
         const result = JSON.parse(line.trim().split("\n").at(-1)!) as E2eResult;
         if (result.drops !== 0) throw new Error(`${writer} dropped events`);
         results[runtime][writer].push(result.eventsPerSecond);

@@ -20,7 +20,8 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { median } from "./_e2e_rounds.ts";
+import { median } from "./_median.ts";
+import { runOrThrow } from "./_child.ts";
 import { runtimes } from "./_runtimes.ts";
 
 const { values } = parseArgs({
@@ -53,20 +54,8 @@ const WRITER = join(ROOT, "bench", "http_writer.ts");
 const RECEIVER = join(ROOT, "bench", "receiver.ts");
 
 /** Runs a child to its end; its stdout, or throws with its stderr. */
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => out += c);
-    child.stderr.setEncoding("utf8").on("data", (c: string) => err += c);
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out) : reject(
-        new Error(`${command} ${args.join(" ")} exited ${code}:\n${err}`),
-      ));
-  });
-}
+const run = (command: string, args: string[]) =>
+  runOrThrow(command, args, 900, ROOT);
 
 /** The last JSON line of a child's stdout. */
 const lastJson = (out: string) =>

@@ -36,6 +36,7 @@ import {
 } from "../mod.ts";
 import { BENCH_EVENTS } from "./_events.ts";
 import { runtimeInfo } from "./_runtime_info.ts";
+import { median } from "./_median.ts";
 
 const [
   writer,
@@ -144,8 +145,6 @@ async function hotPath(): Promise<void> {
   }
   await sink.close();
   await otel.provider.shutdown();
-  const median = (xs: number[]) =>
-    xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(JSON.stringify({
     writer: "hot",
     ...runtimeInfo(),

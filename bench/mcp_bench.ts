@@ -30,6 +30,7 @@ import { z } from "zod";
 import { fileAuditSink } from "../mod.ts";
 import { auditMcpServer } from "../mcp.ts";
 import { runtimeInfo } from "./_runtime_info.ts";
+import { median } from "./_median.ts";
 
 const json = process.argv.includes("--json");
 const quick = process.argv.includes("--quick");
@@ -95,12 +96,6 @@ export interface McpBenchResult {
   events: number;
   drops: number;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const options = { min_cpu_time: CPU_TIME, min_samples: 50 };
 type Round = { bare: Stats; audited: Stats; adapterOnly: Stats };

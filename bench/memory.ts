@@ -84,6 +84,7 @@ import {
 } from "../mod.ts";
 import { benchEvent } from "./_events.ts";
 import { collectGarbage } from "./_gc.ts";
+import { median } from "./_median.ts";
 
 const quick = process.argv.includes("--quick");
 const control = process.argv.includes("--control");
@@ -282,12 +283,6 @@ async function phase(
 }
 
 const max = (xs: number[]) => xs.length === 0 ? NaN : Math.max(...xs);
-const median = (xs: number[]) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const collected = (p: Phase, key: "rss" | "heapUsed" = "rss") =>
   p.samples.filter((s) => s.gc).map((s) => s[key]);
 const all = (p: Phase) => p.samples.map((s) => s.rss);

@@ -11,7 +11,6 @@
 // Run it alone: flock /tmp/calltrail-bench.lock node bench/stats_vs_jq.ts
 // Prints a table, then one JSON line with every figure.
 
-import { spawn } from "node:child_process";
 import {
   createWriteStream,
   mkdtempSync,
@@ -20,11 +19,14 @@ import {
   statSync,
 } from "node:fs";
 import os from "node:os";
+import process from "node:process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { serializeCallEvent } from "../mod.ts";
 import { trailEvents } from "./_trail.ts";
+import { median } from "./_median.ts";
+import { runChild } from "./_child.ts";
 
 const { values } = parseArgs({
   options: {
@@ -85,37 +87,25 @@ interface Timed {
  * writes its figures to a file: Bun leaves the stdio pipes it shares with
  * time non-blocking, which makes time's own writes to stderr fail.
  */
-function timed(command: string[]): Promise<Timed> {
+async function timed(command: string[]): Promise<Timed> {
   const figures = join(dir, "time.txt");
-  return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/time", ["-v", "-o", figures, ...command], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c) => out += c);
-    child.stderr.setEncoding("utf8").on("data", (c) => err += c);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      err += readFileSync(figures, "utf8");
-      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
-      const wall =
-        /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/
-          .exec(err);
-      if (code !== 0 || rss === null || wall === null) {
-        return reject(new Error(`${command.join(" ")}: exit ${code}\n${err}`));
-      }
-      const seconds = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 +
-        Number(wall[3]);
-      resolve({ seconds, rssMb: Number(rss[1]) / 1024, stdout: out });
-    });
-  });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  const out = await runChild(
+    "/usr/bin/time",
+    ["-v", "-o", figures, ...command],
+    3600,
+    process.cwd(),
+  );
+  const err = out.stderr + readFileSync(figures, "utf8");
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+  const wall =
+    /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/
+      .exec(err);
+  if (out.code !== 0 || rss === null || wall === null) {
+    throw new Error(`${command.join(" ")}: exit ${out.code}\n${err}`);
+  }
+  const seconds = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 +
+    Number(wall[3]);
+  return { seconds, rssMb: Number(rss[1]) / 1024, stdout: out.stdout };
 }
 
 const dir = mkdtempSync(join(os.tmpdir(), "calltrail-stats-bench-"));

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { CallEventSchema, serializeCallEvent } from "../mod.ts";
 import { fastCallEvent } from "../_fast_call_event.ts";
-import { callEventArb } from "./_arbitraries.ts";
+import { callEventArb, SPEC_KEYS } from "./_arbitraries.ts";
 import { readVectors, writeVectors } from "./_vectors.ts";
 
 /** Fails unless fastCallEvent(value) is undefined or what the schema gives. */
@@ -31,19 +31,7 @@ function agrees(value: unknown): boolean {
 const mutated = fc.tuple(
   callEventArb,
   fc.constantFrom(
-    "ts",
-    "call_id",
-    "tool_id",
-    "caller_id",
-    "granted_capabilities",
-    "duration_ms",
-    "outcome",
-    "tier",
-    "dry_run",
-    "schema_version",
-    "secrets_resolved",
-    "cursor_page",
-    "capability_provenance",
+    ...SPEC_KEYS,
     "extra",
   ),
   fc.oneof(
