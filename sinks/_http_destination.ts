@@ -1,6 +1,7 @@
 // Internal: the destination of the HTTP sinks. Each batch becomes one or
-// more POST requests of at most maxBatchBytes (before compression), sent one
-// at a time, in order. A request that fails in a way worth repeating (a
+// more POST requests of at most maxBatchBytes (before compression), sent in
+// order, one at a time (the batch queue may hand over several batches at
+// once: settings.maxConcurrentRequests). A request that fails in a way worth repeating (a
 // network error, a timeout, a status the format names) is tried again after
 // a backoff with full jitter, or after what Retry-After asks, until
 // retry.maxAttempts; a 413 splits the request in two; any other status fails

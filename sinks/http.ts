@@ -129,8 +129,8 @@ const NDJSON: HttpFormat = {
  * {@linkcode JsonLinesAuditSink}, with `fetch` only: it runs on Node,
  * Deno, Bun and workerd.
  *
- * One request is under way at a time; while it is, lines gather into the
- * next one. A network error, a timeout, or a 408, 429, 502, 503 or 504
+ * One request is under way at a time (more with `maxConcurrentRequests`);
+ * while it is, lines gather into the next one. A network error, a timeout, or a 408, 429, 502, 503 or 504
  * answer is tried again after an exponential backoff with full jitter, or
  * after the time the answer's `Retry-After` asks for; a 413 splits the
  * request in two (a single line that still gets 413 counts as failed); any
