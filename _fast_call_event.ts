@@ -84,32 +84,19 @@ export function fastCallEvent(value: unknown): CallEvent | undefined {
   }
   const outcome = outcomeOf(v.outcome);
   if (outcome === undefined) return undefined;
-  const event: CallEvent = caller_id === undefined
-    ? {
-      ts,
-      call_id,
-      tool_id,
-      granted_capabilities: [...granted_capabilities],
-      duration_ms,
-      outcome,
-      tier,
-      dry_run,
-      schema_version,
-      secrets_resolved: secrets_resolved ?? false,
-    }
-    : {
-      ts,
-      call_id,
-      tool_id,
-      caller_id: caller_id as string,
-      granted_capabilities: [...granted_capabilities],
-      duration_ms,
-      outcome,
-      tier,
-      dry_run,
-      schema_version,
-      secrets_resolved: secrets_resolved ?? false,
-    };
+  // caller_id, when present, comes right after tool_id, as in the schema's
+  // output: the same keys in the same order, each added once.
+  const event: Partial<CallEvent> = caller_id === undefined
+    ? { ts, call_id, tool_id }
+    : { ts, call_id, tool_id, caller_id: caller_id as string };
+  event.granted_capabilities = [...granted_capabilities];
+  event.duration_ms = duration_ms;
+  event.outcome = outcome;
+  event.tier = tier;
+  event.dry_run = dry_run;
+  event.schema_version = schema_version;
+  event.secrets_resolved = secrets_resolved ?? false;
   if (cursor_page !== undefined) event.cursor_page = cursor_page;
-  return event;
+  // Every field of a CallEvent is set above.
+  return event as CallEvent;
 }
