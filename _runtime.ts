@@ -28,6 +28,12 @@ export interface NodeFs {
   /** Writes a string as UTF-8; returns the number of bytes written. */
   writeSync(fd: number, text: string): number;
   closeSync(fd: number): void;
+  openSync(path: string | URL, flags: string, mode: number): number;
+  fstatSync(fd: number): { size: number; mtimeMs: number };
+  renameSync(from: string | URL, to: string | URL): void;
+  unlinkSync(path: string | URL): void;
+  existsSync(path: string | URL): boolean;
+  readdirSync(path: string | URL): string[];
 }
 
 /** The part of Node's and Bun's `process` the sinks use. */
@@ -46,6 +52,7 @@ export interface DenoWriter {
 /** An open Deno file. */
 export interface DenoFile extends DenoWriter {
   close(): void;
+  statSync(): { size: number; mtime: Date | null };
 }
 
 /** The part of the `Deno` namespace the native sinks use. */
@@ -54,6 +61,10 @@ export interface DenoApi {
     path: string | URL,
     options: { append: boolean; create: boolean; mode: number },
   ): Promise<DenoFile>;
+  openSync(
+    path: string | URL,
+    options: { append: boolean; create: boolean; mode: number },
+  ): DenoFile;
   stdout: DenoWriter;
   stderr: DenoWriter;
   unrefTimer?(id: number): void;
