@@ -105,6 +105,9 @@ export function openFileTarget(
       : start + rotate.period;
   };
   startPeriod(file);
+  /** The last rotation's time and name: the next one sorts after them. */
+  let lastTime = -Infinity;
+  let lastName = "";
 
   /** Rotates if this batch, `length` bytes long, must go to a new file. */
   const rotateBefore = (length: number): void => {
@@ -131,12 +134,15 @@ export function openFileTarget(
     };
     let to: string | URL;
     try {
+      // Names sort as rotations happen, also when the clock steps back.
+      lastTime = Math.max(lastTime, now());
       to = rotatedPath(
         path,
-        now(),
+        lastTime,
         (name) =>
           fs.existsSync(name) ||
           (chain !== undefined && fs.existsSync(sidecarPath(name))),
+        lastName,
       );
       fs.renameSync(path, to);
     } catch (error) {
@@ -183,6 +189,7 @@ export function openFileTarget(
     file = next;
     size = next.size;
     startPeriod(next);
+    lastName = String(to);
     counts.rotated++;
     if (rotate.maxFiles !== Infinity) prune(fs, rotate.maxFiles);
   };

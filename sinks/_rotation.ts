@@ -146,12 +146,15 @@ export function stamp(ms: number): string {
 
 /**
  * The rotated name for a rotation at `ms`: `<path>.<stamp>`, or, when that
- * is taken, `<path>.<stamp>-000001` and so on (still in time order).
+ * is taken or does not sort after `after` (the name of the rotation before,
+ * also when that file has since been deleted), `<path>.<stamp>-000001` and
+ * so on, still in time order. `ms` must not be before `after`'s time.
  */
 export function rotatedPath(
   path: string | URL,
   ms: number,
   taken: (candidate: string | URL) => boolean,
+  after = "",
 ): string | URL {
   const base = `.${stamp(ms)}`;
   for (let n = 0;; n++) {
@@ -159,7 +162,7 @@ export function rotatedPath(
     const candidate = typeof path === "string"
       ? `${path}${suffix}`
       : new URL(`${path.href}${suffix}`);
-    if (!taken(candidate)) return candidate;
+    if (String(candidate) > after && !taken(candidate)) return candidate;
   }
 }
 
