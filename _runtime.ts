@@ -12,12 +12,6 @@ export type Runtime = "deno" | "bun" | "node" | "other";
 
 /** The part of `node:fs` the file sink uses. */
 export interface NodeFs {
-  open(
-    path: string | URL,
-    flags: string,
-    mode: number,
-    callback: (error: Error | null, fd: number) => void,
-  ): void;
   /** Writes what it can; on a full non-blocking pipe throws `EAGAIN`. */
   writeSync(
     fd: number,
@@ -57,10 +51,6 @@ export interface DenoFile extends DenoWriter {
 
 /** The part of the `Deno` namespace the native sinks use. */
 export interface DenoApi {
-  open(
-    path: string | URL,
-    options: { append: boolean; create: boolean; mode: number },
-  ): Promise<DenoFile>;
   openSync(
     path: string | URL,
     options: { append: boolean; create: boolean; mode: number },
