@@ -68,7 +68,7 @@ export function openFileTarget(
   const fs = rt === "other" ? undefined : nodeFs();
   const open = deno !== undefined
     ? () => openDeno(deno, path)
-    : fs !== undefined && rt !== "deno"
+    : fs !== undefined
     ? () => openNode(fs, path)
     : undefined;
   if (open === undefined || (rotate !== undefined && fs === undefined)) {

@@ -119,6 +119,22 @@ describe("the chain across rotated files", () => {
     });
   });
 
+  test("a chained file without checkpoints (empty) between two files does not hide a missing file", async () => {
+    await withTempDir(async (dir) => {
+      const { files, keyFile } = await rotatedLog(dir.path);
+      const empty = join(dir.path, "empty.jsonl");
+      await writeFile(empty, "");
+      await writeFile(`${empty}.chain`, "");
+      const whole = [files[0], files[1], empty, ...files.slice(2)];
+      const passed = await cli("verify", "--key-file", keyFile, ...whole);
+      assert.equal(passed.code, 0, shown(passed));
+      const gap = [files[0], empty, ...files.slice(2)];
+      const failed = await cli("verify", "--key-file", keyFile, ...gap);
+      assert.equal(failed.code, 1, shown(failed));
+      assert.match(failed.stdout, /does not follow the last checkpoint of/);
+    });
+  });
+
   test("maxFiles deletes the oldest files with their sidecars, and what is left verifies", async () => {
     await withTempDir(async (dir) => {
       const { files, keyFile } = await rotatedLog(dir.path, { maxFiles: 2 });
