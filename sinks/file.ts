@@ -48,6 +48,7 @@ export interface FileAuditSinkOptions extends AuditSinkOptions {
  * @example Reopen the file after an external rename (logrotate, SIGHUP)
  * ```ts
  * import { createCallEvent, fileAuditSink, type FileAuditSink } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
  * import { mkdtemp, readFile, rename } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
@@ -68,7 +69,8 @@ export interface FileAuditSinkOptions extends AuditSinkOptions {
  * await sink.reopen();
  * sink.onCall(event("after"));
  * await sink.close();
- * console.assert((await readFile(path, "utf8")).includes('"after"'));
+ * assert.match(await readFile(path, "utf8"), /"after"/);
+ * assert.match(await readFile(`${path}.1`, "utf8"), /"before"/);
  * ```
  */
 export interface FileAuditSink extends JsonLinesAuditSink {
