@@ -282,34 +282,41 @@ describe("fileAuditSink with rotate.maxFiles", () => {
 });
 
 describe("a rotation that fails", () => {
-  test("is counted and reported, and the sink goes on writing to the live file", async () => {
-    await withTempDir(async (dir) => {
-      // The live name fits (240 bytes); the rotated one does not (261 > 255),
-      // so that the rename fails, also for root.
-      const path = join(dir.path, "a".repeat(240));
-      const errors: Error[] = [];
-      const events = makeEvents(5);
-      const sink = await writeBatches(path, events.map((e) => [e]), {
-        rotate: { maxBytes: 1 },
-        onError: (e) => void errors.push(e),
+  // Windows limits whole paths, not names: the live file could not open.
+  test(
+    "is counted and reported, and the sink goes on writing to the live file",
+    {
+      skip: isWindows,
+    },
+    async () => {
+      await withTempDir(async (dir) => {
+        // The live name fits (240 bytes); the rotated one does not (261 > 255),
+        // so that the rename fails, also for root.
+        const path = join(dir.path, "a".repeat(240));
+        const errors: Error[] = [];
+        const events = makeEvents(5);
+        const sink = await writeBatches(path, events.map((e) => [e]), {
+          rotate: { maxBytes: 1 },
+          onError: (e) => void errors.push(e),
+        });
+        await sink.close();
+        assert.deepEqual(sink.rotations(), {
+          rotated: 0,
+          reopened: 0,
+          failed: 4,
+        });
+        assert.equal(errors.length, 4);
+        assert.match(
+          errors[0].message,
+          /rotating the audit file ".*a{240}" failed while renaming it \(.+\)\. Nothing is lost: the sink goes on writing to the live file/,
+        );
+        assert.deepEqual(await allFiles(path), [path]);
+        assert.deepEqual(callIds(await readFile(path, "utf8")), ids(events));
+        assert.equal(sink.stats().written, 5);
+        assert.equal(sink.stats().failed, 0);
       });
-      await sink.close();
-      assert.deepEqual(sink.rotations(), {
-        rotated: 0,
-        reopened: 0,
-        failed: 4,
-      });
-      assert.equal(errors.length, 4);
-      assert.match(
-        errors[0].message,
-        /rotating the audit file ".*a{240}" failed while renaming it \(.+\)\. Nothing is lost: the sink goes on writing to the live file/,
-      );
-      assert.deepEqual(await allFiles(path), [path]);
-      assert.deepEqual(callIds(await readFile(path, "utf8")), ids(events));
-      assert.equal(sink.stats().written, 5);
-      assert.equal(sink.stats().failed, 0);
-    });
-  });
+    },
+  );
 });
 
 describe("reopen()", () => {
