@@ -12,12 +12,6 @@ export type Runtime = "deno" | "bun" | "node" | "other";
 
 /** The part of `node:fs` the file sink uses. */
 export interface NodeFs {
-  open(
-    path: string | URL,
-    flags: string,
-    mode: number,
-    callback: (error: Error | null, fd: number) => void,
-  ): void;
   /** Writes what it can; on a full non-blocking pipe throws `EAGAIN`. */
   writeSync(
     fd: number,
@@ -28,6 +22,12 @@ export interface NodeFs {
   /** Writes a string as UTF-8; returns the number of bytes written. */
   writeSync(fd: number, text: string): number;
   closeSync(fd: number): void;
+  openSync(path: string | URL, flags: string, mode: number): number;
+  fstatSync(fd: number): { size: number; mtimeMs: number };
+  renameSync(from: string | URL, to: string | URL): void;
+  unlinkSync(path: string | URL): void;
+  existsSync(path: string | URL): boolean;
+  readdirSync(path: string | URL): string[];
 }
 
 /** The part of Node's and Bun's `process` the sinks use. */
@@ -46,14 +46,15 @@ export interface DenoWriter {
 /** An open Deno file. */
 export interface DenoFile extends DenoWriter {
   close(): void;
+  statSync(): { size: number; mtime: Date | null };
 }
 
 /** The part of the `Deno` namespace the native sinks use. */
 export interface DenoApi {
-  open(
+  openSync(
     path: string | URL,
     options: { append: boolean; create: boolean; mode: number },
-  ): Promise<DenoFile>;
+  ): DenoFile;
   stdout: DenoWriter;
   stderr: DenoWriter;
   unrefTimer?(id: number): void;

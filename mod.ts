@@ -74,7 +74,12 @@ export type {
   JsonLinesAuditSinkOptions,
   SendOptions,
 } from "./json_lines_audit_sink_options.ts";
-export { fileAuditSink, type FileAuditSinkOptions } from "./sinks/file.ts";
+export {
+  type FileAuditSink,
+  fileAuditSink,
+  type FileAuditSinkOptions,
+} from "./sinks/file.ts";
+export type { RotateOptions } from "./sinks/_rotation.ts";
 export type { ChainOptions, HmacKey } from "./sinks/_chain.ts";
 export type { ChainCheckpoint } from "./_checkpoint.ts";
 export { stdoutAuditSink } from "./sinks/stdout.ts";

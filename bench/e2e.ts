@@ -9,6 +9,9 @@
 // - calltrail-oncall: the same with `sink.onCall(event)` (may drop);
 // - calltrail-chain, calltrail-chain-key: calltrail with the tamper-evident
 //   chain (`chain: true`, or a 32-byte key), its sidecar written too;
+// - calltrail-rotate: calltrail rotating its file at 1 MiB
+//   (`rotate: { maxBytes: 1048576 }`), the rotated files left in the file's
+//   directory;
 // - pino: pino 10, pino.destination({ minLength: 4096, sync: false }),
 //   base: null, timestamp: false, `logger.info(event)`;
 // - logtape: LogTape's getFileSink with nonBlocking and jsonLinesFormatter,
@@ -84,6 +87,8 @@ const writers: Record<string, Prepare> = {
     Promise.resolve(() =>
       chained({ chain: { key: new Uint8Array(32).fill(1) } })
     ),
+  "calltrail-rotate": () =>
+    Promise.resolve(() => chained({ rotate: { maxBytes: 1024 * 1024 } })),
   "calltrail-oncall": () =>
     Promise.resolve(async () => {
       // Drops are counted; keep the reports of a full queue off stderr.
@@ -158,7 +163,7 @@ const writers: Record<string, Prepare> = {
     Promise.resolve(() => awaitingFloor(serializeCallEvent)),
 };
 
-/** The calltrail writer with a chain. */
+/** The calltrail writer with options: a chain, or rotation. */
 async function chained(options: FileAuditSinkOptions): Promise<number> {
   const sink = await fileAuditSink(path, options);
   for (let i = 0; i < n; i++) await sink.send(BENCH_EVENTS[i & 1023]);

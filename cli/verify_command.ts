@@ -102,8 +102,12 @@ export async function verifyCommand(args: string[]): Promise<number> {
       failures.push({ path, failure });
       say(`  ${paint(colour, "red", "FAIL")}: ${describeFailure(failure)}`);
     }
-    previous = result?.end === undefined
+    // A chained file without a checkpoint (an empty file) leaves the link
+    // to check where it was: the next file must follow the one before.
+    previous = result === undefined
       ? undefined
+      : result.end === undefined
+      ? previous
       : { end: result.end, path };
   }
 

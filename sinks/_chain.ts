@@ -87,6 +87,13 @@ export interface Chain {
    * `text`): writes its checkpoint. Throws when it cannot be written.
    */
   record(bytes: Uint8Array, text: string): void;
+  /**
+   * Goes on in the sidecar now at `<path>.chain` (after the log and its
+   * sidecar were renamed, or the log reopened), for a log now `logSize`
+   * bytes long: opens it, then closes the one before. The chain's count and
+   * link go on. Throws, changing nothing, when it cannot be opened.
+   */
+  reopen(logSize: number): void;
   /** Closes the sidecar. Must not throw. */
   close(): void;
 }
@@ -108,6 +115,7 @@ interface ChainFs {
   openSync(path: string | URL, flags: string, mode: number): number;
   writeSync(fd: number, text: string): number;
   closeSync(fd: number): void;
+  fstatSync(fd: number): { size: number };
   promises: {
     stat(path: string | URL): Promise<{ size: number }>;
     open(path: string | URL, flags: "r"): Promise<{
@@ -197,7 +205,7 @@ export async function openChain(
     }
   }
 
-  const fd = await openAppend(fs, sidecar, shown);
+  let fd = await openAppend(fs, sidecar, shown);
   let seq = last === undefined ? 0 : last.checkpoint.seq + 1;
   let prev = last === undefined ? null : sha256(last.line);
   let offset = logSize;
@@ -253,6 +261,29 @@ export async function openChain(
           );
         }
       }
+    },
+    reopen(logSize) {
+      const next = fs.openSync(sidecar, "a", 0o600);
+      let size = 0;
+      try {
+        size = fs.fstatSync(next).size;
+      } catch {
+        // Taken as empty.
+      }
+      if (size > 0 && logSize !== offset) {
+        report(
+          new Error(
+            `calltrail: the audit file was reopened at ${logSize} bytes, but its chain ${shown} still holds the checkpoints of the file before (it was not moved with the log, to <moved log>.chain): calltrail verify will fail from here. Move the sidecar with its log before reopen(), or use the rotate option.`,
+          ),
+        );
+      }
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Nothing left to release.
+      }
+      fd = next;
+      offset = logSize;
     },
     close() {
       if (!open) return;

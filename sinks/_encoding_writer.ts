@@ -13,11 +13,14 @@ const KEPT_BUFFER_BYTES = 1024 * 1024;
  * then needs a second pass to count its bytes), it saves a fifth of the time
  * per line on Node and a tenth on Bun (bench/RESULTS.md). Once a batch is
  * written in full, `written` is given its bytes, a view valid until the next
- * batch (the file sink's chain hashes them).
+ * batch (the file sink's chain hashes them). Before the first byte is
+ * written, `starting` is given the batch's length in bytes (the file sink
+ * rotates then).
  */
 export function encodingWriter(
   writeSome: (bytes: Uint8Array, from: number, to: number) => number,
   written?: (bytes: Uint8Array) => void,
+  starting?: (length: number) => void,
 ): (text: string) => void {
   let buffer = new Uint8Array(0);
   return (text) => {
@@ -27,6 +30,7 @@ export function encodingWriter(
     const bytes = buffer;
     if (bytes.length > KEPT_BUFFER_BYTES) buffer = new Uint8Array(0);
     const end = encoder.encodeInto(text, bytes).written;
+    starting?.(end);
     for (let done = 0; done < end;) {
       const wrote = writeSome(bytes, done, end);
       if (!(wrote > 0)) {

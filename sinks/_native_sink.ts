@@ -28,12 +28,26 @@ export function nativeSink(
   target: NativeTarget,
   options: AuditSinkOptions,
 ): JsonLinesAuditSink {
+  return new JsonLinesAuditSink(nativeDestination(target), {
+    ...options,
+    preventClose: false,
+  });
+}
+
+/**
+ * The destination of a native sink, for the JsonLinesAuditSink constructor
+ * (with `preventClose: false`): its queue is drained at exit until it is
+ * closed.
+ */
+export function nativeDestination(
+  target: NativeTarget,
+): WritableStream<Uint8Array> {
   let cancelDrain = (): void => {};
   const release = (): void => {
     cancelDrain();
     target.close();
   };
-  const destination = lineStream({
+  return lineStream({
     write: async (batch) => {
       try {
         await target.write(batch.text);
@@ -50,9 +64,5 @@ export function nativeSink(
         queue.drainSync(target.writeSync, target.finishSync)
       );
     },
-  });
-  return new JsonLinesAuditSink(destination, {
-    ...options,
-    preventClose: false,
   });
 }

@@ -1,11 +1,11 @@
-import type { JsonLinesAuditSink } from "../json_lines_audit_sink.ts";
+import { JsonLinesAuditSink } from "../json_lines_audit_sink.ts";
 import type { AuditSinkOptions } from "../json_lines_audit_sink_options.ts";
-import { nativeSink, type NativeTarget } from "./_native_sink.ts";
-import { encodingWriter } from "./_encoding_writer.ts";
-import { errorMessage } from "../_error_message.ts";
-import { type DenoApi, denoApi, nodeFs, runtime } from "../_runtime.ts";
+import { nativeDestination } from "./_native_sink.ts";
 import { rateLimitedConsoleReporter } from "../_report.ts";
-import { type Chain, type ChainOptions, openChain } from "./_chain.ts";
+import { errorMessage } from "../_error_message.ts";
+import { type ChainOptions, openChain } from "./_chain.ts";
+import { type FileTarget, openFileTarget } from "./_file_target.ts";
+import { type RotateOptions, rotateSettings } from "./_rotation.ts";
 
 /** Options of {@linkcode fileAuditSink}. *
  * @example A file sink with a chain
@@ -32,6 +32,69 @@ export interface FileAuditSinkOptions extends AuditSinkOptions {
    * @default {false}
    */
   chain?: boolean | ChainOptions;
+  /**
+   * Rotates the file by size (`maxBytes`), by UTC hour or day (`interval`),
+   * or both, keeping `maxFiles` rotated files: see {@linkcode RotateOptions}
+   * and the README. Without it, the file grows for ever (or until an
+   * external logrotate moves it and `reopen()` is called).
+   */
+  rotate?: RotateOptions;
+}
+
+/**
+ * The sink {@linkcode fileAuditSink} returns: a {@linkcode JsonLinesAuditSink}
+ * that can also reopen its file, and counts its rotations.
+ *
+ * @example Reopen the file after an external rename (logrotate, SIGHUP)
+ * ```ts
+ * import { createCallEvent, fileAuditSink, type FileAuditSink } from "@calltrail/audit";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, readFile, rename } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const event = (call_id: string) =>
+ *   createCallEvent({
+ *     call_id,
+ *     tool_id: "ref:echo.say",
+ *     duration_ms: 1,
+ *     outcome: { kind: "success" },
+ *     tier: "hot",
+ *   });
+ * const path = join(await mkdtemp(join(tmpdir(), "calltrail-")), "audit.jsonl");
+ * const sink: FileAuditSink = await fileAuditSink(path);
+ * sink.onCall(event("before"));
+ * await sink.flush();
+ * await rename(path, `${path}.1`);
+ * await sink.reopen();
+ * sink.onCall(event("after"));
+ * await sink.close();
+ * assert.match(await readFile(path, "utf8"), /"after"/);
+ * assert.match(await readFile(`${path}.1`, "utf8"), /"before"/);
+ * ```
+ */
+export interface FileAuditSink extends JsonLinesAuditSink {
+  /**
+   * Closes the file and opens `path` again (appending, or creating it with
+   * mode `0o600`), for an external rotation such as logrotate's `create`
+   * mode: batches written before go to the file that was renamed, the next
+   * ones to the new file at `path`; no accepted event is lost. With a
+   * chain, move the sidecar with its log (to `<moved log>.chain`) before
+   * calling it. After `close()` it does nothing.
+   *
+   * @returns A promise that resolves once the next batch goes to the file
+   * now at `path`. It never rejects: when `path` cannot be opened, the sink
+   * goes on writing to the file it had, and `onError` hears why (counted in
+   * `rotations().failed`).
+   */
+  reopen(): Promise<void>;
+  /**
+   * How many times the file was rotated (`rotate`) or reopened
+   * (`reopen()`), and how many of those failed.
+   *
+   * @returns A new object with `rotated`, `reopened` and `failed`.
+   */
+  rotations(): { rotated: number; reopened: number; failed: number };
 }
 
 /**
@@ -50,12 +113,21 @@ export interface FileAuditSinkOptions extends AuditSinkOptions {
  * checkpoint appended to the sidecar `<path>.chain` (see the README for its
  * format and what it proves); `calltrail verify` checks it.
  *
+ * With `rotate`, before a batch is written, the live file is renamed to
+ * `<path>.<UTC time>` (its sidecar with it) and a new one is opened when the
+ * batch would take it past `maxBytes` or an interval began; the chain goes
+ * on in the new file. The exit drain does not rotate. `reopen()` opens
+ * `path` again, for an external logrotate.
+ *
  * @param path The file to append to. Its directory must exist.
- * @param options Capacity, fallback, error reporting, line limit, chain.
+ * @param options Capacity, fallback, error reporting, line limit, chain,
+ * rotation.
  * @returns A promise of the sink, once the file is open.
  * @throws {Error} (as a rejection) When the file cannot be opened; the
  * message names the path. Also on a runtime without a file system
  * (workerd, browsers).
+ * @throws {TypeError | RangeError} (as a rejection) When `rotate` is not
+ * valid; the message says which option and what to give.
  *
  * @example Audit to a file
  * ```ts
@@ -79,138 +151,71 @@ export interface FileAuditSinkOptions extends AuditSinkOptions {
 export async function fileAuditSink(
   path: string | URL,
   options: FileAuditSinkOptions = {},
-): Promise<JsonLinesAuditSink> {
-  const { chain: chainOptions, ...sinkOptions } = options;
+): Promise<FileAuditSink> {
+  const { chain: chainOptions, rotate: rotateOptions, ...sinkOptions } =
+    options;
+  const rotate = rotateOptions === undefined
+    ? undefined
+    : rotateSettings(rotateOptions);
+  const onError = sinkOptions.onError ?? rateLimitedConsoleReporter();
+  const report = (error: Error): void => {
+    try {
+      onError(error);
+    } catch {
+      // onError must not throw; if it does, there is no one left to tell.
+    }
+  };
   const chain = chainOptions
-    ? await openChain(
-      path,
-      chainOptions,
-      sinkOptions.onError ?? rateLimitedConsoleReporter(),
-    )
+    ? await openChain(path, chainOptions, report)
     : undefined;
-  let target: NativeTarget;
+  let target: FileTarget;
   try {
-    target = await openForAppend(path, chain);
+    target = openFileTarget(path, { chain, rotate, report });
   } catch (error) {
     chain?.close();
     throw error;
   }
   try {
-    return nativeSink(target, sinkOptions);
+    return new FileSink(target, { ...sinkOptions, onError }, report);
   } catch (error) {
     target.close();
     throw error;
   }
 }
 
-/** An open file: a synchronous write of a whole batch, and a close. */
-interface OpenFile {
-  writeSync(text: string): void;
-  close(): void;
-}
+/** The sink, over its file. */
+class FileSink extends JsonLinesAuditSink implements FileAuditSink {
+  readonly #target: FileTarget;
+  readonly #report: (error: Error) => void;
 
-async function openForAppend(
-  path: string | URL,
-  chain?: Chain,
-): Promise<NativeTarget> {
-  const shown = JSON.stringify(String(path));
-  const rt = runtime();
-  const deno = denoApi();
-  const fs = rt === "node" || rt === "bun" ? nodeFs() : undefined;
-  // With a chain, the bytes of each batch written in full, to seal them.
-  let batch: Uint8Array = new Uint8Array(0);
-  const written = chain && ((bytes: Uint8Array) => void (batch = bytes));
-  const open = deno !== undefined
-    ? () => openDeno(deno, path, written)
-    : fs !== undefined
-    ? () => openNode(fs, path, written)
-    : undefined;
-  if (open === undefined) {
-    throw new Error(
-      `calltrail: fileAuditSink(${shown}) needs a file system (Deno, Bun or Node), and this runtime has none. Use consoleAuditSink() or a JsonLinesAuditSink over a WritableStream instead.`,
-    );
+  constructor(
+    target: FileTarget,
+    options: AuditSinkOptions,
+    report: (error: Error) => void,
+  ) {
+    super(nativeDestination(target), { ...options, preventClose: false });
+    this.#target = target;
+    this.#report = report;
   }
-  let target: OpenFile;
-  try {
-    target = await open();
-  } catch (error) {
-    throw new Error(
-      `calltrail: cannot open the audit file ${shown} for appending (${
-        errorMessage(error)
-      }). Check that its directory exists and that this process may write there.`,
-      { cause: error },
-    );
-  }
-  const write = (text: string): void => {
+
+  reopen(): Promise<void> {
     try {
-      target.writeSync(text);
+      this.#target.reopen();
     } catch (error) {
-      throw new Error(
-        `calltrail: writing to the audit file ${shown} failed (${
-          errorMessage(error)
-        }).`,
-        { cause: error },
+      this.#target.counts.failed++;
+      this.#report(
+        new Error(
+          `calltrail: reopen() failed, so the sink goes on writing to the file it had (${
+            errorMessage(error)
+          })`,
+          { cause: error },
+        ),
       );
     }
-    chain?.record(batch, text);
-  };
-  const close = (): void => {
-    target.close();
-    chain?.close();
-  };
-  return { write, writeSync: write, close };
-}
+    return Promise.resolve();
+  }
 
-async function openDeno(
-  deno: DenoApi,
-  path: string | URL,
-  written?: (bytes: Uint8Array) => void,
-): Promise<OpenFile> {
-  const file = await deno.open(path, {
-    append: true,
-    create: true,
-    mode: 0o600,
-  });
-  const writeSync = encodingWriter(
-    (bytes, from, to) => file.writeSync(bytes.subarray(from, to)),
-    written,
-  );
-  const close = (): void => {
-    try {
-      file.close();
-    } catch {
-      // Already closed.
-    }
-  };
-  return { writeSync, close };
-}
-
-async function openNode(
-  fs: NonNullable<ReturnType<typeof nodeFs>>,
-  path: string | URL,
-  written?: (bytes: Uint8Array) => void,
-): Promise<OpenFile> {
-  const fd = await new Promise<number>((resolve, reject) =>
-    fs.open(
-      path,
-      "a",
-      0o600,
-      (error, fd) => error ? reject(error) : resolve(fd),
-    )
-  );
-  const writeSync = encodingWriter(
-    (bytes, from, to) => fs.writeSync(fd, bytes, from, to - from),
-    written,
-  );
-  let open = true;
-  const close = (): void => {
-    if (!open) return;
-    open = false;
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // Nothing left to release.
-    }
-  };
-  return { writeSync, close };
+  rotations(): { rotated: number; reopened: number; failed: number } {
+    return { ...this.#target.counts };
+  }
 }
