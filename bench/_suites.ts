@@ -62,6 +62,14 @@ export const SUITES: readonly Suite[] = [
     timeoutS: 3600,
   },
   {
+    id: "rotate",
+    title: "the file sink with and without rotation (maxBytes 1 MiB)",
+    script: "rotate.ts",
+    runs: "driver",
+    args: (quick) => quick ? ["--rounds", "1", "--events", "20000"] : [],
+    timeoutS: 3600,
+  },
+  {
     id: "stats",
     title: "calltrail stats against jq",
     script: "stats_vs_jq.ts",

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { E2eResult } from "./e2e.ts";
 import { median } from "./_median.ts";
+import { runtimes } from "./_runtimes.ts";
 import { runOrThrow } from "./_child.ts";
 
 const { values } = parseArgs({
@@ -30,18 +31,14 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "node_modules", ".bin");
 const E2E = join(ROOT, "bench", "e2e.ts");
 const WRITERS = ["calltrail", "calltrail-chain", "calltrail-chain-key"];
-const RUNTIMES: Record<string, string[]> = {
-  node: [join(BIN, "node")],
-  bun: [join(BIN, "bun")],
-  deno: [join(BIN, "deno"), "run", "-A"],
-};
+const RUNTIMES = runtimes(BIN);
 const TARGET = 0.7;
 
 const dir = mkdtempSync(join(os.tmpdir(), "calltrail-chain-bench-"));
 const results: Record<string, Record<string, number[]>> = {};
 const versions: Record<string, string> = {};
 try {
-  for (const [runtime, command] of Object.entries(RUNTIMES)) {
+  for (const { id: runtime, command, argv } of RUNTIMES) {
     results[runtime] = Object.fromEntries(WRITERS.map((w) => [w, []]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = WRITERS.map((_, i) =>
@@ -50,8 +47,8 @@ try {
       for (const writer of order) {
         const path = join(dir, `${runtime}-${writer}-${round}.jsonl`);
         const line = await runOrThrow(
-          command[0],
-          [...command.slice(1), E2E, writer, path, String(EVENTS)],
+          command,
+          [...argv(E2E), writer, path, String(EVENTS)],
           600,
           ROOT,
         );

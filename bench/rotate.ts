@@ -11,14 +11,15 @@
 // Run it alone: flock /tmp/calltrail-bench.lock node bench/rotate.ts
 // Prints a table, then one JSON line with every figure.
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { E2eResult } from "./e2e.ts";
-import { median } from "./_e2e_rounds.ts";
+import { median } from "./_median.ts";
+import { runtimes } from "./_runtimes.ts";
+import { runOrThrow } from "./_child.ts";
 
 const { values } = parseArgs({
   options: {
@@ -32,39 +33,13 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "node_modules", ".bin");
 const E2E = join(ROOT, "bench", "e2e.ts");
 const WRITERS = ["calltrail", "calltrail-rotate"];
-const RUNTIMES: Record<string, string[]> = {
-  node: [join(BIN, "node")],
-  bun: [join(BIN, "bun")],
-  deno: [join(BIN, "deno"), "run", "-A"],
-};
+const RUNTIMES = runtimes(BIN);
 const TARGET = 0.9;
-
-function run(command: string[], args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0], [...command.slice(1), ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c) => out += c);
-    child.stderr.setEncoding("utf8").on("data", (c) => err += c);
-    child.on("error", reject);
-    child.on(
-      "close",
-      (code) =>
-        code === 0 ? resolve(out) : reject(
-          new Error(
-            `${command.join(" ")} ${args.join(" ")}: exit ${code}\n${err}`,
-          ),
-        ),
-    );
-  });
-}
 
 const results: Record<string, Record<string, number[]>> = {};
 const files: Record<string, number[]> = {};
 const versions: Record<string, string> = {};
-for (const [runtime, command] of Object.entries(RUNTIMES)) {
+for (const { id: runtime, command, argv } of RUNTIMES) {
   results[runtime] = Object.fromEntries(WRITERS.map((w) => [w, []]));
   files[runtime] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -73,7 +48,12 @@ for (const [runtime, command] of Object.entries(RUNTIMES)) {
       const dir = mkdtempSync(join(os.tmpdir(), "calltrail-rotate-bench-"));
       try {
         const path = join(dir, "audit.jsonl");
-        const line = await run(command, [E2E, writer, path, String(EVENTS)]);
+        const line = await runOrThrow(
+          command,
+          [...argv(E2E), writer, path, String(EVENTS)],
+          600,
+          ROOT,
+        );
         const result = JSON.parse(line.trim().split("\n").at(-1)!) as E2eResult;
         if (result.drops !== 0) throw new Error(`${writer} dropped events`);
         results[runtime][writer].push(result.eventsPerSecond);

@@ -17,7 +17,8 @@
 // 5. then the issues' own suites (bench/_suites.ts): the HTTP sinks against
 //    OpenTelemetry JS and over a slow link (bench/http_sinks.ts), the MCP
 //    adapter's cost (bench/mcp_bench.ts), the chain's cost (bench/chain.ts),
-//    `calltrail stats` against jq (bench/stats_vs_jq.ts).
+//    rotation's cost (bench/rotate.ts), `calltrail stats` against jq
+//    (bench/stats_vs_jq.ts).
 // It writes every raw figure to bench/results/latest.json, prints a table of
 // the targets with PASS or FAIL, then each suite's, and draws
 // bench/results/chart.svg
@@ -30,7 +31,7 @@
 // calltrail@before), and its hot-path, dispatch and memory benches run right
 // after this tree's. The table shows its figure beside each target's.
 //
-// --suites core,http,mcp,chain,stats: which parts run (default: all; core is
+// --suites core,http,mcp,chain,rotate,stats: which parts run (default: all; core is
 // 1 to 4).
 //
 // --quick: a smoke run of the same pipeline (20,000 events, 1 round, short
@@ -68,7 +69,7 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     baseline: { type: "string" },
-    suites: { type: "string", default: "core,http,mcp,chain,stats" },
+    suites: { type: "string", default: "core,http,mcp,chain,rotate,stats" },
   },
 });
 const SELECTED = new Set(flags.suites!.split(",").map((s) => s.trim()));
