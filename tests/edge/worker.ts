@@ -575,12 +575,16 @@ async function globalNoFlushRoute(url: URL): Promise<Json> {
 // Audits one call to an HTTP sink that sends to `to` (a receiver the test
 // runs on 127.0.0.1), and hands the sink's flush to ctx.waitUntil: a sink
 // made for the request (closed in waitUntil), or one made at module scope
-// and shared by the requests.
+// and shared by the requests. GET /http?settled=CALL_ID tells whether that
+// call's waitUntil has ended.
 
 const sharedHttp = new Map<string, JsonLinesAuditSink>();
 const httpLog = errorLog();
+const settledHttp = new Set<string>();
 
 function httpRoute(url: URL, ctx: ExecutionContext): Json {
+  const settled = url.searchParams.get("settled");
+  if (settled !== null) return { settled: settledHttp.has(settled) };
   const to = url.searchParams.get("to") ?? "";
   const kind = url.searchParams.get("kind") ?? "http";
   const make = () =>
@@ -592,11 +596,11 @@ function httpRoute(url: URL, ctx: ExecutionContext): Json {
     let sink = sharedHttp.get(`${kind} ${to}`);
     if (sink === undefined) sharedHttp.set(`${kind} ${to}`, sink = make());
     sink.onCall(event);
-    ctx.waitUntil(sink.flush());
+    ctx.waitUntil(sink.flush().then(() => void settledHttp.add(event.call_id)));
   } else {
     const sink = make();
     sink.onCall(event);
-    ctx.waitUntil(sink.close());
+    ctx.waitUntil(sink.close().then(() => void settledHttp.add(event.call_id)));
   }
   return { call_id: event.call_id, errors: httpLog.errors };
 }

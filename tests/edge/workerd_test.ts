@@ -453,9 +453,10 @@ describe("calltrail on workerd", () => {
             const to = encodeURIComponent(receiver.url);
             const arrived = () =>
               receiver.requests.map((r) => r.body).join("\n");
-            // One request at a time: a sink shared by concurrent requests
-            // would write one request's lines from another's I/O context,
-            // which workerd cancels (the README says so).
+            // One request at a time, each after the last one's waitUntil
+            // ended: a sink shared by requests whose work overlaps would
+            // write one request's lines from another's I/O context, which
+            // workerd cancels (the README says so).
             for (const kind of ["http", "otlp"]) {
               for (const scope of ["request", "module", "module"]) {
                 const body = await get(
@@ -466,6 +467,12 @@ describe("calltrail on workerd", () => {
                 await poll(
                   `${callId} (${kind}, ${scope}) at the receiver`,
                   () => arrived().includes(callId) || undefined,
+                );
+                await poll(
+                  `the waitUntil of ${callId} (${kind}, ${scope}) ended`,
+                  async () =>
+                    (await get(`/http?settled=${callId}`)).settled === true ||
+                    undefined,
                 );
               }
             }
