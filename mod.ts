@@ -80,7 +80,7 @@ export {
   type FileAuditSinkOptions,
 } from "./sinks/file.ts";
 export type { RotateOptions } from "./sinks/_rotation.ts";
-export type { ChainOptions, HmacKey } from "./sinks/_chain.ts";
+export type { ChainOptions, HmacKey } from "./sinks/chain_options.ts";
 export type { ChainCheckpoint } from "./_checkpoint.ts";
 export { stdoutAuditSink } from "./sinks/stdout.ts";
 export { stderrAuditSink } from "./sinks/stderr.ts";

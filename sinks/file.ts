@@ -3,7 +3,8 @@ import type { AuditSinkOptions } from "../json_lines_audit_sink_options.ts";
 import { nativeDestination } from "./_native_sink.ts";
 import { rateLimitedConsoleReporter } from "../_report.ts";
 import { errorMessage } from "../_error_message.ts";
-import { type ChainOptions, openChain } from "./_chain.ts";
+import { openChain } from "./_chain.ts";
+import type { ChainOptions } from "./chain_options.ts";
 import { type FileTarget, openFileTarget } from "./_file_target.ts";
 import { type RotateOptions, rotateSettings } from "./_rotation.ts";
 
