@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
-/** A line with nothing but a dot, in any colours. */
+/** A line with nothing but a dot, in any colours (ANSI escapes). */
+// deno-lint-ignore no-control-regex
 const DOT = /^(?:\x1b\[[\d;]*m)*\.(?:\x1b\[[\d;]*m)*$/;
 
 const child = spawn(
