@@ -115,3 +115,18 @@ export function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
   if (typeof timer === "number") denoApi()?.unrefTimer?.(timer);
   else (timer as { unref?: () => void } | undefined)?.unref?.();
 }
+
+/**
+ * Closes the file descriptor `fd`; a failure is ignored, since nothing is
+ * left to release.
+ */
+export function closeQuietly(
+  fs: { closeSync(fd: number): void },
+  fd: number,
+): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Nothing left to release.
+  }
+}

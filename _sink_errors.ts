@@ -18,6 +18,16 @@ export function optionError(
   );
 }
 
+/**
+ * Throws the optionError of `name` unless `value` is an integer >= 1;
+ * `hint` says what to do.
+ */
+export function checkCount(name: string, value: unknown, hint: string): void {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw optionError(name, "an integer >= 1", value, hint);
+  }
+}
+
 /** A fallback that threw from `onCall`: its event is lost. */
 export function fallbackThrew(thrown: unknown): Error {
   return new Error(

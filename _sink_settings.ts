@@ -3,7 +3,7 @@
 import { DEFAULT_AUDIT_QUEUE_CAPACITY } from "./constants.ts";
 import { describe } from "./_describe.ts";
 import { rateLimitedConsoleReporter } from "./_report.ts";
-import { optionError } from "./_sink_errors.ts";
+import { checkCount, optionError } from "./_sink_errors.ts";
 import type { AuditSink } from "./audit_sink.ts";
 import type { JsonLinesAuditSinkOptions } from "./json_lines_audit_sink_options.ts";
 
@@ -30,9 +30,17 @@ export interface SinkSettings {
  */
 export function sinkSettings(options: JsonLinesAuditSinkOptions): SinkSettings {
   const capacity = options.capacity ?? DEFAULT_AUDIT_QUEUE_CAPACITY;
-  checkCount("capacity", capacity, "DEFAULT_AUDIT_QUEUE_CAPACITY (1024)");
+  checkCount(
+    "capacity",
+    capacity,
+    "Leave it out to use the default, DEFAULT_AUDIT_QUEUE_CAPACITY (1024).",
+  );
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  checkCount("maxLineBytes", maxLineBytes, "1048576 (1 MiB)");
+  checkCount(
+    "maxLineBytes",
+    maxLineBytes,
+    "Leave it out to use the default, 1048576 (1 MiB).",
+  );
   const closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
   if (typeof closeTimeout !== "number" || !(closeTimeout > 0)) {
     throw optionError(
@@ -65,15 +73,4 @@ export function sinkSettings(options: JsonLinesAuditSinkOptions): SinkSettings {
     preventClose: options.preventClose === true,
     onError: onError ?? rateLimitedConsoleReporter(),
   };
-}
-
-function checkCount(name: string, value: unknown, fallback: string): void {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw optionError(
-      name,
-      "an integer >= 1",
-      value,
-      `Leave it out to use the default, ${fallback}.`,
-    );
-  }
 }

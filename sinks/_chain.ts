@@ -14,7 +14,7 @@ import {
 } from "../_checkpoint.ts";
 import { nowRfc3339 } from "../now_rfc3339.ts";
 import { errorMessage } from "../_error_message.ts";
-import { nodeProcess, runtime } from "../_runtime.ts";
+import { closeQuietly, nodeProcess, runtime } from "../_runtime.ts";
 import type { ChainOptions, HmacKey } from "./chain_options.ts";
 
 /** A chain ready to seal batches. */
@@ -214,22 +214,14 @@ export async function openChain(
           ),
         );
       }
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // Nothing left to release.
-      }
+      closeQuietly(fs, fd);
       fd = next;
       offset = logSize;
     },
     close() {
       if (!open) return;
       open = false;
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // Nothing left to release.
-      }
+      closeQuietly(fs, fd);
     },
   };
 }

@@ -8,6 +8,7 @@
 
 import { errorMessage } from "../_error_message.ts";
 import {
+  closeQuietly,
   type DenoApi,
   denoApi,
   type NodeFs,
@@ -338,11 +339,7 @@ function openNode(fs: NodeFs, path: string | URL): LiveFile {
     close() {
       if (!open) return;
       open = false;
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // Nothing left to release.
-      }
+      closeQuietly(fs, fd);
     },
   };
 }

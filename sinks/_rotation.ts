@@ -3,7 +3,7 @@
 // sort by time; and which rotated files there are. The file operations are
 // in sinks/_file_target.ts.
 
-import { optionError } from "../_sink_errors.ts";
+import { checkCount, optionError } from "../_sink_errors.ts";
 import { describe } from "../_describe.ts";
 
 /**
@@ -93,7 +93,11 @@ export function rotateSettings(rotate: unknown): RotateSettings {
     );
   }
   if (maxBytes !== undefined) {
-    checkCount("rotate.maxBytes", maxBytes, "a size in bytes such as 67108864");
+    checkCount(
+      "rotate.maxBytes",
+      maxBytes,
+      "Give a size in bytes such as 67108864, or leave it out.",
+    );
   }
   if (interval !== undefined && !Object.hasOwn(PERIODS, interval)) {
     throw optionError(
@@ -104,7 +108,11 @@ export function rotateSettings(rotate: unknown): RotateSettings {
     );
   }
   if (maxFiles !== undefined) {
-    checkCount("rotate.maxFiles", maxFiles, "a count such as 10");
+    checkCount(
+      "rotate.maxFiles",
+      maxFiles,
+      "Give a count such as 10, or leave it out.",
+    );
   }
   if (now !== undefined && typeof now !== "function") {
     throw new TypeError(
@@ -119,17 +127,6 @@ export function rotateSettings(rotate: unknown): RotateSettings {
     maxFiles: maxFiles ?? Infinity,
     now: now ?? Date.now,
   };
-}
-
-function checkCount(name: string, value: unknown, example: string): void {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw optionError(
-      name,
-      "an integer >= 1",
-      value,
-      `Give ${example}, or leave it out.`,
-    );
-  }
 }
 
 /** The start of the period holding `ms` (UTC periods divide the epoch). */
