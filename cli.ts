@@ -11,8 +11,9 @@
  * calltrail report audit.jsonl -o report.html  # charts, one offline page
  * ```
  *
- * Run it with `npx calltrail` (npm), `deno run -A jsr:@calltrail/audit/cli`
- * or `bun cli.ts` in a checkout. `calltrail --help` lists the commands, and
+ * Run it with `npx calltrail` or `bunx calltrail` (npm),
+ * `deno run -A npm:@calltrail/audit/cli`, the package's `./cli` entry point
+ * from JSR, or `node cli.ts` in a checkout. `calltrail --help` lists the commands, and
  * `calltrail <command> --help` their options. Exit codes: 0 ok, 1 problems
  * found (`verify`), 2 a usage error or a file that cannot be read.
  *

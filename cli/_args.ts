@@ -2,7 +2,7 @@
 // errors, and the help every command has.
 
 import { errorMessage } from "../_error_message.ts";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { cliUtil } from "./_node.ts";
 
 /** A wrong command line: the CLI prints the message and exits 2. */
 export class UsageError extends Error {
@@ -16,7 +16,9 @@ export class UsageError extends Error {
 }
 
 /** The options of one command, without `--help`, which every command has. */
-export type Options = NonNullable<ParseArgsConfig["options"]>;
+export type Options = NonNullable<
+  NonNullable<Parameters<typeof import("node:util").parseArgs>[0]>["options"]
+>;
 
 /** What parsing gave: the options' values and the positional arguments. */
 export interface Parsed {
@@ -35,7 +37,7 @@ export function parse(
 ): Parsed | undefined {
   let parsed: Parsed;
   try {
-    parsed = parseArgs({
+    parsed = cliUtil().parseArgs({
       args,
       options: { ...options, help: { type: "boolean", short: "h" } },
       allowPositionals: true,

@@ -2,7 +2,7 @@
 // grow, with errors that say which file could not be read (exit code 2).
 
 import { errorMessage } from "../_error_message.ts";
-import { open, stat } from "node:fs/promises";
+import { cliFs } from "./_node.ts";
 
 /** A file that cannot be read (or written): the CLI prints the message and exits 2. */
 export class FileError extends Error {
@@ -28,7 +28,7 @@ const CHUNK_BYTES = 1024 * 1024;
 /** The size of `path`, in bytes; throws a FileError if it cannot be read. */
 export async function sizeOf(path: string): Promise<number> {
   try {
-    const info = await stat(path);
+    const info = await cliFs().stat(path);
     if (info.isDirectory()) {
       throw Object.assign(new Error(), { code: "EISDIR" });
     }
@@ -41,7 +41,7 @@ export async function sizeOf(path: string): Promise<number> {
 /** Whether `path` exists (as anything). */
 export async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await cliFs().stat(path);
     return true;
   } catch (error) {
     if ((error as { code?: string })?.code === "ENOENT") return false;
@@ -62,7 +62,7 @@ export async function* fileChunks(
 ): AsyncGenerator<Uint8Array> {
   let file;
   try {
-    file = await open(path, "r");
+    file = await cliFs().open(path, "r");
   } catch (error) {
     throw new FileError(path, error);
   }

@@ -3,7 +3,7 @@
 // replaced (renamed away by a rotation, a new one created) is read again
 // from its start.
 
-import { open, stat } from "node:fs/promises";
+import { cliFs } from "./_node.ts";
 import { FileError } from "./_files.ts";
 
 const POLL_MS = 200;
@@ -71,11 +71,11 @@ export async function* follow(
   }
 }
 
-type Handle = Awaited<ReturnType<typeof open>>;
+type Handle = Awaited<ReturnType<ReturnType<typeof cliFs>["open"]>>;
 
 async function openFile(path: string): Promise<Handle> {
   try {
-    return await open(path, "r");
+    return await cliFs().open(path, "r");
   } catch (error) {
     throw new FileError(path, error);
   }
@@ -89,7 +89,7 @@ async function changed(
 ): Promise<string | undefined> {
   let now;
   try {
-    now = await stat(path);
+    now = await cliFs().stat(path);
   } catch {
     return undefined; // Renamed away and not yet created again: wait.
   }

@@ -2,10 +2,10 @@
 // TrailStats (and, for the report, a Timeline), counting bad lines instead
 // of failing. Shows progress on stderr for large files when it is a TTY.
 
-import process from "node:process";
 import { type CallEvent, readCallEvents } from "../mod.ts";
 import { fileChunks, sizeOf } from "./_files.ts";
 import { TrailStats } from "./_trail_stats.ts";
+import { cliProcess } from "./_node.ts";
 
 /** Files at least this large (in total) get a progress line on a TTY. */
 const PROGRESS_BYTES = 64 * 1024 * 1024;
@@ -22,6 +22,7 @@ export async function summarize(
   paths: string[],
   each?: (event: CallEvent) => void,
 ): Promise<TrailStats> {
+  const process = cliProcess();
   const sizes = await Promise.all(paths.map(sizeOf));
   const total = sizes.reduce((a, b) => a + b, 0);
   const progress = process.stderr.isTTY === true && total >= PROGRESS_BYTES
@@ -50,6 +51,7 @@ export async function summarize(
 
 /** A progress line on stderr: call with the bytes read, or -1 to clear it. */
 function progressLine(command: string, total: number): (bytes: number) => void {
+  const process = cliProcess();
   let last = 0;
   return (bytes) => {
     if (bytes < 0) {

@@ -2,7 +2,7 @@
 // separators, aligned tables, and colour only where it belongs (a TTY, and
 // no NO_COLOR).
 
-import process from "node:process";
+import { cliProcess } from "./_node.ts";
 
 /** `1234567` as `1,234,567`. */
 export function formatCount(n: number): string {
@@ -54,7 +54,7 @@ export type Colour = keyof typeof CODES;
  * NO_COLOR is set to anything but the empty string (https://no-color.org).
  */
 export function useColour(stream: { isTTY?: boolean }): boolean {
-  const noColor = process.env.NO_COLOR;
+  const noColor = cliProcess().env.NO_COLOR;
   return stream.isTTY === true && (noColor === undefined || noColor === "");
 }
 

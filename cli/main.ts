@@ -1,13 +1,13 @@
 // The `calltrail` command: dispatches to one command per file, turns usage
 // errors and unreadable files into exit code 2, and sets the exit code.
 
-import process from "node:process";
 import { UsageError } from "./_args.ts";
 import { FileError } from "./_files.ts";
 import { reportCommand } from "./report_command.ts";
 import { statsCommand } from "./stats_command.ts";
 import { tailCommand } from "./tail_command.ts";
 import { verifyCommand } from "./verify_command.ts";
+import { cliProcess } from "./_node.ts";
 
 /** The help of `calltrail` itself. */
 export const MAIN_HELP = `Usage: calltrail <command> [options] FILE...
@@ -39,6 +39,7 @@ const COMMANDS: Record<string, Command> = {
 
 /** Runs the command line `args` (without the program's name); returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  const process = cliProcess();
   const [name, ...rest] = args;
   if (name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(MAIN_HELP);
@@ -79,6 +80,7 @@ export async function main(args: string[]): Promise<number> {
  * that closes early (`calltrail tail log | head`) ends the process quietly.
  */
 export async function run(): Promise<void> {
+  const process = cliProcess();
   process.stdout.on("error", (error: { code?: string }) => {
     if (error?.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw error;

@@ -1,12 +1,11 @@
 // `calltrail report`: one self-contained HTML page of charts.
 
-import process from "node:process";
-import { writeFile } from "node:fs/promises";
 import { files, parse, UsageError } from "./_args.ts";
 import { FileError } from "./_files.ts";
 import { reportHtml } from "./_report_html.ts";
 import { summarize } from "./_summarize.ts";
 import { Timeline } from "./_timeline.ts";
+import { cliFs, cliProcess } from "./_node.ts";
 
 /** The help of `calltrail report`. */
 export const REPORT_HELP = `Usage: calltrail report FILE... -o report.html
@@ -28,6 +27,7 @@ Exit codes: 0 ok, 2 usage error or unreadable file.
 
 /** Runs `calltrail report`; returns the exit code. */
 export async function reportCommand(args: string[]): Promise<number> {
+  const process = cliProcess();
   const parsed = parse("report", args, {
     output: { type: "string", short: "o" },
   });
@@ -56,7 +56,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     generated: generatedAt(),
   });
   try {
-    await writeFile(output, html);
+    await cliFs().writeFile(output, html);
   } catch (error) {
     throw new FileError(output, error, "write");
   }
@@ -73,6 +73,7 @@ export async function reportCommand(args: string[]): Promise<number> {
  * reproducible builds do, so that the same logs make the same page.
  */
 function generatedAt(): string {
+  const process = cliProcess();
   const epoch = process.env.SOURCE_DATE_EPOCH;
   const seconds = epoch === undefined ? NaN : Number(epoch);
   return new Date(Number.isFinite(seconds) ? seconds * 1000 : Date.now())

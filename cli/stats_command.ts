@@ -1,10 +1,10 @@
 // `calltrail stats`: what a trail holds, in numbers.
 
-import process from "node:process";
 import { count, files, parse } from "./_args.ts";
 import { summarize } from "./_summarize.ts";
 import { sorted, type TrailStats } from "./_trail_stats.ts";
 import { formatCount, percent, printable, table } from "./_text.ts";
+import { cliProcess } from "./_node.ts";
 
 /** The help of `calltrail stats`. */
 export const STATS_HELP = `Usage: calltrail stats [--json] FILE...
@@ -28,6 +28,7 @@ const TOP = 10;
 
 /** Runs `calltrail stats`; returns the exit code. */
 export async function statsCommand(args: string[]): Promise<number> {
+  const process = cliProcess();
   const parsed = parse("stats", args, {
     json: { type: "boolean" },
     top: { type: "string" },

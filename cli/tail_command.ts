@@ -1,7 +1,6 @@
 // `calltrail tail`: one readable line per event, the last N, or following
 // the file as it grows.
 
-import process from "node:process";
 import { type CallEvent, readCallEvents } from "../mod.ts";
 import { count, parse, UsageError } from "./_args.ts";
 import { fileChunks, sizeOf } from "./_files.ts";
@@ -13,6 +12,7 @@ import {
   printable,
   useColour,
 } from "./_text.ts";
+import { cliProcess } from "./_node.ts";
 
 const KIND_COLOURS: Map<string, Colour> = new Map([
   ["success", "green"],
@@ -54,6 +54,7 @@ const OUTPUT_CHARS = 64 * 1024;
 
 /** Runs `calltrail tail`; returns the exit code (unless it follows for ever). */
 export async function tailCommand(args: string[]): Promise<number> {
+  const process = cliProcess();
   const parsed = parse("tail", args, {
     lines: { type: "string", short: "n" },
     follow: { type: "boolean", short: "f" },
@@ -186,8 +187,9 @@ class Output {
     if (this.#text === "") return;
     const text = this.#text;
     this.#text = "";
-    if (!process.stdout.write(text)) {
-      await new Promise((resolve) => process.stdout.once("drain", resolve));
+    const { stdout } = cliProcess();
+    if (!stdout.write(text)) {
+      await new Promise((resolve) => stdout.once("drain", resolve));
     }
   }
 }

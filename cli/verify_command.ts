@@ -1,8 +1,6 @@
 // `calltrail verify`: is every line an event, and does the chain (if the log
 // has one) still vouch for every byte?
 
-import process from "node:process";
-import { readFile } from "node:fs/promises";
 import { readCallEvents } from "../mod.ts";
 import { parseCheckpoint, sidecarPath } from "../_checkpoint.ts";
 import { files, parse, UsageError } from "./_args.ts";
@@ -15,6 +13,7 @@ import {
 } from "./_chain_check.ts";
 import { exists, fileChunks, FileError, sizeOf, textLines } from "./_files.ts";
 import { formatCount, paint, useColour } from "./_text.ts";
+import { cliFs, cliProcess } from "./_node.ts";
 
 /** The help of `calltrail verify`. */
 export const VERIFY_HELP =
@@ -44,6 +43,7 @@ Exit codes: 0 verified, 1 problems found, 2 usage error or unreadable file.
 
 /** Runs `calltrail verify`; returns the exit code. */
 export async function verifyCommand(args: string[]): Promise<number> {
+  const process = cliProcess();
   const parsed = parse("verify", args, {
     "key-file": { type: "string" },
     checkpoint: { type: "string" },
@@ -262,7 +262,7 @@ function where(failure: Failure): string {
 async function readKey(path: string): Promise<Uint8Array> {
   let key: Uint8Array;
   try {
-    key = await readFile(path);
+    key = await cliFs().readFile(path);
   } catch (error) {
     throw new FileError(path, error);
   }
