@@ -61,6 +61,43 @@ export function runChild(
   });
 }
 
+/** A child of {@linkcode runUntilReady}: started, its result to come. */
+export interface ReadyChild {
+  /** Its process, once it printed; undefined if it ended without output. */
+  readonly child: ReturnType<typeof spawn> | undefined;
+  /** Its result, once it ends. */
+  readonly result: Promise<ChildResult>;
+  /** Whether it has ended. */
+  ended(): boolean;
+}
+
+/**
+ * Runs `script` (as {@linkcode runChild}) and resolves once it printed
+ * `ready` on a line of its own, or ended (its result then tells why).
+ */
+export async function runUntilReady(
+  script: string,
+  args: string[],
+): Promise<ReadyChild> {
+  let child: ReturnType<typeof spawn> | undefined;
+  let out = "";
+  let ended = false;
+  let onReady = (): void => {};
+  const ready = new Promise<void>((resolve) => onReady = resolve);
+  const result = runChild(script, args, (chunk, spawned) => {
+    child = spawned;
+    out += chunk;
+    if (out.includes("ready\n")) onReady();
+  });
+  const stopWaiting = (): void => {
+    ended = true;
+    onReady();
+  };
+  result.then(stopWaiting, stopWaiting);
+  await ready;
+  return { child, result, ended: () => ended };
+}
+
 /** A fresh temporary directory, removed on dispose. */
 export async function tempDir(): Promise<
   { path: string } & AsyncDisposable

@@ -8,15 +8,21 @@ import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
 import { readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
 import {
   type CallEvent,
   type ChainCheckpoint,
   fileAuditSink,
   type FileAuditSinkOptions,
 } from "../../mod.ts";
-import { runChild, runtime, tick, withTempDir } from "../_helpers.ts";
+import {
+  runChild,
+  runtime,
+  runUntilReady,
+  tick,
+  withTempDir,
+} from "../_helpers.ts";
 import { makeEvents } from "./children/events.ts";
+import { writeBatches } from "./_write_batches.ts";
 import { cli, shown } from "../cli/_cli.ts";
 
 const CHILD = join(import.meta.dirname!, "children", "chain_child.ts");
@@ -28,11 +34,7 @@ async function write(
   batches: CallEvent[][],
   options: FileAuditSinkOptions,
 ) {
-  const sink = await fileAuditSink(path, options);
-  for (const batch of batches) {
-    for (const event of batch) sink.onCall(event);
-    await sink.flush();
-  }
+  const sink = await writeBatches(path, batches, options);
   await sink.close();
   return sink;
 }
@@ -328,21 +330,11 @@ describe("fileAuditSink with a chain", () => {
   test("killed mid-batch: the log verifies up to its last checkpoint, and the unsealed tail is reported, not a failure", async () => {
     await withTempDir(async (dir) => {
       const path = join(dir.path, "audit.jsonl");
-      let child: ChildProcess | undefined;
-      let out = "";
-      let onReady = (): void => {};
-      const ready = new Promise<void>((resolve) => onReady = resolve);
-      const running = runChild(
-        CHILD,
-        ["kill", path, "key"],
-        (chunk, spawned) => {
-          child = spawned;
-          out += chunk;
-          if (out.includes("ready\n")) onReady();
-        },
-      );
-      running.then(() => onReady(), () => onReady());
-      await ready;
+      const { child, result: running } = await runUntilReady(CHILD, [
+        "kill",
+        path,
+        "key",
+      ]);
       while ((await stat(path)).size < 512 * 1024) await tick();
       child!.kill("SIGKILL");
       const result = await running;

@@ -6,10 +6,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
 import fc from "fast-check";
 import { fileAuditSink } from "../../mod.ts";
-import { runChild, tick, withTempDir } from "../_helpers.ts";
+import { runUntilReady, tick, withTempDir } from "../_helpers.ts";
 import { makeEvent } from "./children/events.ts";
 import { allFiles, callIds, rotatedFiles, texts } from "./_rotated.ts";
 
@@ -116,17 +115,10 @@ test("under concurrent onCall, send and flush, every accepted event is written e
 test("killed (SIGKILL) while it rotates: the files hold events 0, 1, 2... in order, whole lines, then at most one torn line", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir.path, "audit.jsonl");
-    let child: ChildProcess | undefined;
-    let out = "";
-    let onReady = (): void => {};
-    const ready = new Promise<void>((resolve) => onReady = resolve);
-    const running = runChild(CHILD, ["kill", path], (chunk, spawned) => {
-      child = spawned;
-      out += chunk;
-      if (out.includes("ready\n")) onReady();
-    });
-    running.then(() => onReady(), () => onReady());
-    await ready;
+    const { child, result: running } = await runUntilReady(CHILD, [
+      "kill",
+      path,
+    ]);
     // Many rotations, some of 100 KiB batches: the kill may come during one.
     while (
       child!.exitCode === null && (await rotatedFiles(path)).length < 12

@@ -17,6 +17,7 @@ import {
   serializeCallEvent,
 } from "../../mod.ts";
 import { runChild, runtime, withTempDir } from "../_helpers.ts";
+import { writeBatches } from "./_write_batches.ts";
 import { makeEvents } from "./children/events.ts";
 import { allFiles, callIds, ROTATED, rotatedFiles, texts } from "./_rotated.ts";
 
@@ -27,20 +28,6 @@ const isWindows = (globalThis as { process?: { platform?: string } }).process
 /** Bytes of event `i`'s line. */
 const lineBytes = (event: CallEvent) =>
   new TextEncoder().encode(serializeCallEvent(event) + "\n").length;
-
-/** Writes `batches` through one sink, a flush after each; returns it open. */
-async function writeBatches(
-  path: string,
-  batches: CallEvent[][],
-  options: FileAuditSinkOptions,
-) {
-  const sink = await fileAuditSink(path, options);
-  for (const batch of batches) {
-    for (const event of batch) sink.onCall(event);
-    await sink.flush();
-  }
-  return sink;
-}
 
 /** The call_ids of `events`. */
 const ids = (events: CallEvent[]) => events.map((e) => e.call_id);

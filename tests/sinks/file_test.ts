@@ -3,7 +3,6 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,7 +13,14 @@ import {
   type JsonLinesAuditSink,
   serializeCallEvent,
 } from "../../mod.ts";
-import { runChild, runtime, stats, tempDir, tick } from "../_helpers.ts";
+import {
+  runChild,
+  runtime,
+  runUntilReady,
+  stats,
+  tempDir,
+  tick,
+} from "../_helpers.ts";
 import {
   assertEventLines,
   callWithEach,
@@ -659,29 +665,16 @@ describe("fileAuditSink when the process is killed (SIGKILL)", () => {
   test("the file holds events 0, 1, 2... in order, as whole lines, then at most one torn line", async () => {
     await inTempDir(async (dir) => {
       const path = join(dir, "audit.jsonl");
-      let child: ChildProcess | undefined;
-      let out = "";
-      let onReady = (): void => {};
-      const ready = new Promise<void>((resolve) => onReady = resolve);
-      let ended = false;
-      const running = runChild(KILL_CHILD, [path], (chunk, spawned) => {
-        child = spawned;
-        out += chunk;
-        if (out.includes("ready\n")) onReady();
-      });
-      const stopWaiting = (): void => {
-        ended = true;
-        onReady();
-      };
-      running.then(stopWaiting, stopWaiting);
-
-      await ready;
+      const { child, result: running, ended } = await runUntilReady(
+        KILL_CHILD,
+        [path],
+      );
       // Let it write on, past "ready", until the file is large; stop
       // waiting if it ended by itself (the assertions below tell why).
-      while (!ended && (await stat(path)).size < KILL_AFTER_BYTES) {
+      while (!ended() && (await stat(path)).size < KILL_AFTER_BYTES) {
         await tick();
       }
-      if (!ended) child!.kill("SIGKILL");
+      if (!ended()) child!.kill("SIGKILL");
       const result = await running;
       const how =
         `child (${runtime}) ended with ${result.code}/${result.signal}, stdout ${
