@@ -66,8 +66,10 @@ export class BatchQueue {
    * Each sealed batch not yet written or failed, and what resolves when it
    * is (or when the queue is abandoned): what flush() waits for.
    */
-  readonly #done = new Map<Batch, () => void>();
-  readonly #settling = new Map<Batch, Promise<void>>();
+  readonly #settling = new Map<
+    Batch,
+    { readonly done: Promise<void>; readonly resolve: () => void }
+  >();
   /** How many batches the destination may write at once. */
   readonly #concurrency: number;
   /**
@@ -155,10 +157,9 @@ export class BatchQueue {
     const batch = this.#take();
     this.#fifo.push(batch);
     this.#unsettled++;
-    this.#settling.set(
-      batch,
-      new Promise<void>((resolve) => this.#done.set(batch, resolve)),
-    );
+    let resolve = (): void => {};
+    const done = new Promise<void>((settle) => resolve = settle);
+    this.#settling.set(batch, { done, resolve });
     const left = () => this.#leftStream(batch);
     this.#writer.write(batch).then(left, left);
     this.#readRoom();
@@ -176,7 +177,8 @@ export class BatchQueue {
   flushed(): Promise<void> {
     this.seal();
     if (this.#settling.size === 0) return RESOLVED;
-    return Promise.all(this.#settling.values()).then(() => {});
+    return Promise.all([...this.#settling.values()].map((s) => s.done))
+      .then(() => {});
   }
 
   /**
@@ -257,8 +259,7 @@ export class BatchQueue {
   /** Resolves what flush() waits for: every batch is done with. */
   #settleAll(): void {
     for (const wake of this.#slotWaiters.splice(0)) wake();
-    for (const resolve of this.#done.values()) resolve();
-    this.#done.clear();
+    for (const { resolve } of this.#settling.values()) resolve();
     this.#settling.clear();
   }
 
@@ -322,8 +323,7 @@ export class BatchQueue {
       this.#slotWaiters.shift()?.();
       this.#readRoom();
     }
-    this.#done.get(batch)?.();
-    this.#done.delete(batch);
+    this.#settling.get(batch)?.resolve();
     this.#settling.delete(batch);
     if (--this.#unsettled === 0 && this.#plan === "after-drain") {
       this.#plan = "none";
