@@ -4,6 +4,7 @@
 // sees JSON-RPC messages only (see _instrument_mcp_transport.ts): arguments
 // and results pass by and are never put on an event.
 
+import { errorMessage } from "./_error_message.ts";
 import { ulid } from "./_ulid.ts";
 import { createCallEvent } from "./create_call_event.ts";
 import type {
@@ -254,7 +255,7 @@ export class McpCallTracker {
           `calltrail: the ${key} option of ${this.#settings.label}() threw for tool ${
             JSON.stringify(name)
           }: ${
-            messageOf(error)
+            errorMessage(error)
           }. The event got the default instead; make the option return a value.`,
           { cause: error },
         ),
@@ -278,7 +279,7 @@ export class McpCallTracker {
     this.#settings.report(
       new Error(
         `calltrail: ${this.#settings.label}() could not audit a tools/call: ${
-          messageOf(error)
+          errorMessage(error)
         }. The server was not affected.`,
         { cause: error },
       ),
@@ -323,8 +324,4 @@ function defaultCapabilities(
     }
   }
   return scopes;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

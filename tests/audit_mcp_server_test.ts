@@ -25,6 +25,7 @@ import { Server as ServerOld } from "mcp-sdk-1.21/server";
 import { McpServer as McpServerOld } from "mcp-sdk-1.21/server/mcp.js";
 import { StdioServerTransport as StdioOld } from "mcp-sdk-1.21/server/stdio.js";
 import { collector, tick } from "./_helpers.ts";
+import { throwables } from "./_throwables.ts";
 import {
   connectClient,
   eventsOf,
@@ -550,6 +551,46 @@ for (const sdk of SDKS) {
       assert.equal(errors.length, 1);
       assert.match(errors[0].message, /^calltrail: .*sink on fire/);
       await connection.client.close();
+    });
+
+    test("whatever an option or the sink throws, the server answers and onError hears", async () => {
+      for (const [name, make] of throwables()) {
+        const errors: Error[] = [];
+        const events: CallEvent[] = [];
+        const sink: AuditSink = {
+          onCall(event) {
+            events.push(event);
+            if (events.length === 2) throw make();
+          },
+          drops: () => 0,
+        };
+        const { server } = notesServer(sdk);
+        auditMcpServer(server, sink, {
+          tier: () => {
+            throw make();
+          },
+          onError: (error) => errors.push(error),
+        });
+        const connection = await connectClient(sdk, server);
+        for (const a of [1, 2]) {
+          const result = await connection.client.callTool({
+            name: "add",
+            arguments: { a, b: 1 },
+          });
+          assert.deepEqual(
+            result.content,
+            [{ type: "text", text: `${a + 1}` }],
+            name,
+          );
+        }
+        assert.deepEqual(events.map((e) => e.tier), ["hot", "hot"], name);
+        // The tier option twice, the sink once: each report names what threw.
+        assert.equal(errors.length, 3, name);
+        for (const error of errors) {
+          assert.match(error.message, /^calltrail: .*auditMcpServer\(\)/, name);
+        }
+        await connection.client.close();
+      }
     });
 
     test("arguments and results never reach the line", async () => {
