@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { isFailure, runChild } from "./_child.ts";
-import { e2eRounds } from "./_e2e_rounds.ts";
+import { e2eRounds, type E2eSummary } from "./_e2e_rounds.ts";
+import { median } from "./_median.ts";
 import { runtimes } from "./_runtimes.ts";
 
 /** What to compare. */
@@ -59,12 +60,17 @@ export async function writerRatios(
       version: version.stdout.match(/\d+\.\d+\.\d+/)?.[0] ?? "unknown",
       median,
       ratios: Object.fromEntries(
+        variants.map((
+          [writer],
+        ) => [writer, pairedRatio(summary, writer, base[0])]),
+      ),
+      ratiosOfMedians: Object.fromEntries(
         variants.map(([writer]) => [writer, median[writer] / median[base[0]]]),
       ),
     });
   }
   console.log(
-    `${title}: ${events} events, median of ${rounds} rounds per writer (events/s); target: ratio >= ${target}`,
+    `${title}: ${events} events, median of ${rounds} rounds per writer (events/s); ratio: the median of the rounds' own ratios (each round runs every writer, back to back); target: ratio >= ${target}`,
   );
   const columns = [base[1], ...variants.flatMap(([, c]) => [c, "ratio"])];
   console.log(
@@ -87,5 +93,41 @@ export async function writerRatios(
         .join(" "),
     );
   }
+  console.log(
+    `ratio of the medians instead: ${
+      rows.map((r) =>
+        `${r.runtime} ${
+          variants.map(([writer]) => r.ratiosOfMedians[writer].toFixed(2))
+            .join("/")
+        }`
+      ).join(", ")
+    }`,
+  );
   console.log(JSON.stringify({ events, rounds, target, rows }));
+}
+
+/**
+ * The median over rounds of `writer`'s events per second over `base`'s in
+ * the same round: both ran back to back, so that the machine's drift over
+ * the run (2 shared cores here) falls on both alike, which a ratio of the
+ * two medians, each taken over the whole run, does not ensure.
+ */
+function pairedRatio(
+  summary: E2eSummary,
+  writer: string,
+  base: string,
+): number {
+  const perRound = new Map<number, Partial<Record<string, number>>>();
+  for (const run of summary.runs) {
+    if (isFailure(run)) continue;
+    const round = perRound.get(run.round) ?? {};
+    round[run.writer] = run.eventsPerSecond;
+    perRound.set(run.round, round);
+  }
+  const ratios = [...perRound.values()].flatMap((round) =>
+    round[writer] !== undefined && round[base] !== undefined
+      ? [round[writer]! / round[base]!]
+      : []
+  );
+  return median(ratios);
 }
