@@ -230,9 +230,13 @@ export class BatchQueue {
   /**
    * When the process exits: runs `finish` (which completes a write under
    * way), then writes synchronously, with `write`, every batch not yet
-   * handed to the destination, and the open one.
+   * handed to the destination, and the open one: its text and how many
+   * lines it holds.
    */
-  drainSync(write: (text: string) => void, finish?: () => void): void {
+  drainSync(
+    write: (text: string, count: number) => void,
+    finish?: () => void,
+  ): void {
     if (this.#state === "abandoned") return;
     try {
       finish?.();
@@ -247,7 +251,7 @@ export class BatchQueue {
         continue;
       }
       try {
-        write(batch.text);
+        write(batch.text, batch.count);
         this.#written += batch.count;
       } catch (error) {
         this.#fail(error, batch.count);

@@ -36,10 +36,14 @@ export interface BatchFailure {
 export interface DestinationHost {
   /**
    * The exit drain of the sink's queue: writes synchronously, with `write`,
-   * every accepted event not yet handed to the destination, after `finish`
-   * completed a write under way.
+   * every accepted event not yet handed to the destination (each batch's
+   * text and its number of lines), after `finish` completed a write under
+   * way.
    */
-  drainSync(write: (text: string) => void, finish?: () => void): void;
+  drainSync(
+    write: (text: string, count: number) => void,
+    finish?: () => void,
+  ): void;
   /** Tells the sink's `onError`. */
   report(error: Error): void;
 }

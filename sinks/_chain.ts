@@ -20,10 +20,10 @@ import type { ChainOptions, HmacKey } from "./chain_options.ts";
 /** A chain ready to seal batches. */
 export interface Chain {
   /**
-   * Seals the batch just appended to the log, its `bytes` (the UTF-8 of
-   * `text`): writes its checkpoint. Throws when it cannot be written.
+   * Seals the batch of `lines` whole lines just appended to the log, its
+   * `bytes`: writes its checkpoint. Throws when it cannot be written.
    */
-  record(bytes: Uint8Array, text: string): void;
+  record(bytes: Uint8Array, lines: number): void;
   /**
    * Goes on in the sidecar now at `<path>.chain` (after the log and its
    * sidecar were renamed, or the log reopened), for a log now `logSize`
@@ -149,16 +149,7 @@ export async function openChain(
   let open = true;
 
   return {
-    record(bytes, text) {
-      // Counted in the text: a string's indexOf is the fastest way on V8.
-      let lines = 0;
-      for (
-        let at = text.indexOf("\n");
-        at !== -1;
-        at = text.indexOf("\n", at + 1)
-      ) {
-        lines++;
-      }
+    record(bytes, lines) {
       const checkpoint: ChainCheckpoint = {
         v: 1,
         seq,

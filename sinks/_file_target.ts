@@ -243,7 +243,7 @@ export function openFileTarget(
       if (rotating) rotateBefore(length);
     },
   );
-  const writeBatch = (text: string): void => {
+  const writeBatch = (text: string, count: number): void => {
     try {
       encoded(text);
     } catch (error) {
@@ -254,13 +254,13 @@ export function openFileTarget(
         { cause: error },
       );
     }
-    chain?.record(batch, text);
+    chain?.record(batch, count);
   };
   return {
-    write(text) {
+    write(text, count) {
       rotating = true;
       try {
-        writeBatch(text);
+        writeBatch(text, count);
       } finally {
         rotating = false;
       }

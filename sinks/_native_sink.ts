@@ -10,10 +10,10 @@ import { onExit } from "./_exit.ts";
 
 /** How a native sink writes and closes its destination. */
 export interface NativeTarget {
-  /** Writes one batch of whole lines; may be asynchronous. */
-  write(text: string): void | Promise<void>;
+  /** Writes one batch of `count` whole lines; may be asynchronous. */
+  write(text: string, count: number): void | Promise<void>;
   /** Writes one batch synchronously; used when the process exits. */
-  writeSync(text: string): void;
+  writeSync(text: string, count: number): void;
   /**
    * At exit, before the queued batches: completes synchronously a `write`
    * still under way, for targets whose writes can be partial.
@@ -50,7 +50,7 @@ export function nativeDestination(
   return lineStream({
     write: async (batch) => {
       try {
-        await target.write(batch.text);
+        await target.write(batch.text, batch.count);
       } catch (error) {
         release();
         throw error;
