@@ -6,6 +6,7 @@
 // desiredSize is the room left, and its sink is the write pump.
 
 import { asError } from "./_sink_errors.ts";
+import { ItemBatch, itemChars, type QueueItem } from "./_queue_item.ts";
 import { hasProcess } from "./_runtime.ts";
 import type {
   Batch,
@@ -56,6 +57,12 @@ export class BatchQueue {
   /** The open batch: its lines and their number. */
   #open = "";
   #openCount = 0;
+  /**
+   * For a destination that defers lines, the open batch's items instead of
+   * `#open`, and about how many characters their lines take.
+   */
+  #openItems: QueueItem[] | undefined;
+  #openChars = 0;
   /** The stream's desiredSize, read again whenever it changes. */
   #room: number;
   /** Sealed batches not yet handed to the destination, oldest first. */
@@ -110,6 +117,7 @@ export class BatchQueue {
     ).getWriter();
     this.#room = capacity;
     this.#openTimes = destination.acceptTimes === true ? [] : undefined;
+    this.#openItems = destination.deferLines === true ? [] : undefined;
     this.#concurrency = Math.max(1, Math.trunc(destination.concurrency ?? 1));
   }
 
@@ -138,17 +146,25 @@ export class BatchQueue {
     return this.#room - this.#openCount;
   }
 
-  /** Takes one line; the caller checked that there is room. */
-  push(line: string): void {
+  /**
+   * Takes one event: its line, or (for a destination that defers lines) a
+   * checked copy. The caller checked that there is room.
+   */
+  push(item: QueueItem): void {
     this.#accepted++;
     if (this.#openCount++ === 0 && this.#plan === "none") {
       this.#plan = this.#schedule();
     }
-    this.#open += line + "\n";
-    this.#openTimes?.push(Date.now());
-    if (this.#open.length >= this.#batchChars || this.room() <= 0) {
-      this.seal();
+    const items = this.#openItems;
+    let chars: number;
+    if (items === undefined) {
+      chars = (this.#open += (item as string) + "\n").length;
+    } else {
+      items.push(item);
+      chars = this.#openChars += itemChars(item);
     }
+    this.#openTimes?.push(Date.now());
+    if (chars >= this.#batchChars || this.room() <= 0) this.seal();
   }
 
   /** Moves the open batch into the FIFO and the stream. */
@@ -270,10 +286,18 @@ export class BatchQueue {
   /** The open batch, as a Batch; a new one opens. */
   #take(): Batch {
     const times = this.#openTimes;
-    const batch: Batch = times === undefined
-      ? { text: this.#open, count: this.#openCount }
-      : { text: this.#open, count: this.#openCount, times };
-    this.#open = "";
+    const items = this.#openItems;
+    let batch: Batch;
+    if (items !== undefined) {
+      batch = new ItemBatch(items, times);
+      this.#openItems = [];
+      this.#openChars = 0;
+    } else {
+      batch = times === undefined
+        ? { text: this.#open, count: this.#openCount }
+        : { text: this.#open, count: this.#openCount, times };
+      this.#open = "";
+    }
     this.#openCount = 0;
     if (times !== undefined) this.#openTimes = [];
     return batch;

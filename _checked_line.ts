@@ -21,9 +21,30 @@ export function checkedLine(
   event: CallEvent,
   maxLineBytes: number = Infinity,
 ): string | Error {
-  let line: string;
+  const line = checked(serializeCallEvent, event);
+  if (typeof line !== "string") return line;
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes: most lines need no count.
+  if (line.length * 3 > maxLineBytes) {
+    const bytes = utf8Length(line);
+    if (bytes > maxLineBytes) return lineTooLong(bytes, maxLineBytes);
+  }
+  return line;
+}
+
+/**
+ * `read(event)`, or the error that makes the event invalid: the checks'
+ * own TypeError, or one that says a getter or proxy of the event threw.
+ *
+ * @param read What reads the event: serializeCallEvent, or checkedCopy.
+ * @param event Whatever the sink was given.
+ * @returns What `read` returned, or the error.
+ */
+export function checked<T>(
+  read: (event: CallEvent) => T,
+  event: CallEvent,
+): T | Error {
   try {
-    line = serializeCallEvent(event);
+    return read(event);
   } catch (error) {
     if (eventErrors.has(error as Error)) return error as Error;
     return new TypeError(
@@ -33,10 +54,4 @@ export function checkedLine(
       { cause: error },
     );
   }
-  // A UTF-16 code unit takes at most 3 UTF-8 bytes: most lines need no count.
-  if (line.length * 3 > maxLineBytes) {
-    const bytes = utf8Length(line);
-    if (bytes > maxLineBytes) return lineTooLong(bytes, maxLineBytes);
-  }
-  return line;
 }

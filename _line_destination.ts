@@ -82,6 +82,12 @@ export interface LineDestination {
   readonly concurrency?: number;
   /** Whether batches carry the time each line was accepted. */
   readonly acceptTimes?: boolean;
+  /**
+   * Whether the sink may queue a checked copy of each event and write its
+   * line when the batch's `text` is first read, off the caller's path,
+   * instead of serializing it in `onCall`.
+   */
+  readonly deferLines?: boolean;
 }
 
 const encoder = new TextEncoder();

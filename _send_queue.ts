@@ -1,11 +1,13 @@
 // Internal: the `send()` calls of a JsonLinesAuditSink that wait for room,
-// in the order they came. Each holds its line (the snapshot taken at the
-// call) until the sink admits it, or until its signal aborts or the sink
+// in the order they came. Each holds its item (the line, or checked copy,
+// taken at the call) until the sink admits it, or until its signal aborts or the sink
 // turns it away.
 
-/** A waiting send. `line` is `undefined` once it was settled. */
+import type { QueueItem } from "./_queue_item.ts";
+
+/** A waiting send. `item` is `undefined` once it was settled. */
 interface Waiter {
-  line: string | undefined;
+  item: QueueItem | undefined;
   resolve: () => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
@@ -36,16 +38,16 @@ export class SendQueue {
   }
 
   /**
-   * Waits for room for `line`.
+   * Waits for room for `item`.
    *
-   * @returns A promise that resolves when the line is admitted, and rejects
+   * @returns A promise that resolves when the item is admitted, and rejects
    * with the signal's reason when `signal` aborts first, or with the error
    * of {@linkcode SendQueue.rejectAll}.
    */
-  wait(line: string, signal: AbortSignal | undefined): Promise<void> {
+  wait(item: QueueItem, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
-        line,
+        item,
         resolve,
         reject,
         signal,
@@ -53,8 +55,8 @@ export class SendQueue {
       };
       if (signal !== undefined) {
         waiter.onAbort = () => {
-          if (waiter.line === undefined) return;
-          waiter.line = undefined;
+          if (waiter.item === undefined) return;
+          waiter.item = undefined;
           this.#waiting--;
           this.#onAbort();
           reject(signal.reason);
@@ -73,18 +75,18 @@ export class SendQueue {
   }
 
   /**
-   * Hands waiting lines to `take`, oldest first, while `hasRoom()` says
+   * Hands waiting items to `take`, oldest first, while `hasRoom()` says
    * there is room, and resolves their sends.
    */
-  admit(hasRoom: () => boolean, take: (line: string) => void): void {
+  admit(hasRoom: () => boolean, take: (item: QueueItem) => void): void {
     const waiters = this.#waiters;
     while (this.#waiting > 0 && hasRoom()) {
       const waiter = waiters[this.#head];
       waiters[this.#head++] = undefined;
-      if (waiter?.line === undefined) continue; // aborted
-      const line = waiter.line;
+      if (waiter?.item === undefined) continue; // aborted
+      const item = waiter.item;
       this.#settle(waiter);
-      take(line);
+      take(item);
       waiter.resolve();
     }
     this.#compact();
@@ -101,7 +103,7 @@ export class SendQueue {
     const waiters = this.#waiters;
     for (let i = this.#head; i < waiters.length; i++) {
       const waiter = waiters[i];
-      if (waiter?.line === undefined) continue;
+      if (waiter?.item === undefined) continue;
       this.#settle(waiter);
       waiter.reject(error);
     }
@@ -110,7 +112,7 @@ export class SendQueue {
   }
 
   #settle(waiter: Waiter): void {
-    waiter.line = undefined;
+    waiter.item = undefined;
     this.#waiting--;
     if (waiter.onAbort === undefined) return;
     try {

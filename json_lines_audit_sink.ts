@@ -1,5 +1,6 @@
 import { BatchQueue } from "./_batch_queue.ts";
 import { checkedLine } from "./_checked_line.ts";
+import { checkedItem, type QueueItem } from "./_queue_item.ts";
 import { destinationOf } from "./_line_destination.ts";
 import { OverflowReport } from "./_overflow_report.ts";
 import { SendQueue } from "./_send_queue.ts";
@@ -103,6 +104,11 @@ type SinkState = "open" | "failed" | "closing" | "closed" | "abandoned";
 export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   readonly #settings: SinkSettings;
   readonly #queue: BatchQueue;
+  /**
+   * What the queue takes of an event: its line, or a checked copy for a
+   * destination that defers lines; or the error that makes it invalid.
+   */
+  readonly #checked: (event: CallEvent) => QueueItem | Error;
   readonly #sends: SendQueue;
   readonly #watch: StallWatch;
   readonly #overflow: OverflowReport;
@@ -133,6 +139,10 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
   ) {
     const settings = this.#settings = sinkSettings(options);
     const lines = destinationOf(destination);
+    const { maxLineBytes } = settings;
+    this.#checked = lines.deferLines === true
+      ? (event) => checkedItem(event, maxLineBytes)
+      : (event) => checkedLine(event, maxLineBytes);
     const queue = this.#queue = new BatchQueue(
       lines,
       settings.capacity,
@@ -168,12 +178,12 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     // A full queue drops before serializing: under overload, a drop costs
     // no allocation at all.
     if (this.#full()) return this.#drop(event);
-    const line = checkedLine(event, this.#settings.maxLineBytes);
-    if (typeof line !== "string") return void this.#invalidEvent(line);
+    const item = this.#checked(event);
+    if (item instanceof Error) return void this.#invalidEvent(item);
     // A getter of the event may have called back into the sink (close(),
-    // another onCall): look again before taking the line.
+    // another onCall): look again before taking the item.
     if (this.#full()) return this.#drop(event);
-    this.#queue.push(line);
+    this.#queue.push(item);
   }
 
   /**
@@ -193,10 +203,8 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
     if (this.#state !== "open") {
       return this.#turnAway(closedError(this.#failure));
     }
-    const line = checkedLine(event, this.#settings.maxLineBytes);
-    if (typeof line !== "string") {
-      return Promise.reject(this.#invalidEvent(line));
-    }
+    const item = this.#checked(event);
+    if (item instanceof Error) return Promise.reject(this.#invalidEvent(item));
     // A getter of the event may have closed the sink.
     if (this.#state !== "open") {
       return this.#turnAway(closedError(this.#failure));
@@ -215,10 +223,10 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
       return this.#turnAway(error);
     }
     if (this.#sends.waiting === 0 && this.#queue.room() > 0) {
-      this.#queue.push(line);
+      this.#queue.push(item);
       return RESOLVED;
     }
-    return this.#sends.wait(line, signal);
+    return this.#sends.wait(item, signal);
   }
 
   /**
@@ -335,7 +343,7 @@ export class JsonLinesAuditSink implements AuditSink, AsyncDisposable {
 
   #hasRoom = (): boolean => this.#state === "open" && this.#queue.room() > 0;
 
-  #take = (line: string): void => this.#queue.push(line);
+  #take = (item: QueueItem): void => this.#queue.push(item);
 
   #destinationFailed = (thrown: unknown, count: number): void => {
     this.#failure = asError(thrown);

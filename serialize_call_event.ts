@@ -97,6 +97,20 @@ function byConcatenation(event: CallEvent): string {
 }
 
 function byStringify(event: CallEvent): string {
+  return JSON.stringify(checkedCopy(event));
+}
+
+/**
+ * A fresh copy of `event` holding its checked values, in wire order, that
+ * serializeCallEvent writes as the same line as `event` (a sink queues it
+ * and serializes it later, off the caller's path). Each field is read once;
+ * it throws as serializeCallEvent does. Its arrays and objects are its own,
+ * and a key whose value is absent holds `undefined`.
+ *
+ * @param event Whatever the caller passed as an event.
+ * @returns The copy.
+ */
+export function checkedCopy(event: CallEvent): CallEvent {
   checkEvent(event);
   const ts = checkTs(event.ts);
   const callId = filled("call_id", event.call_id);
@@ -120,7 +134,7 @@ function byStringify(event: CallEvent): string {
   const provenance = event.capability_provenance;
   // One literal in wire order, so that the engine sees one object layout;
   // JSON.stringify leaves out a key whose value is undefined.
-  return JSON.stringify({
+  return {
     ts,
     call_id: callId,
     tool_id: toolId,
@@ -136,7 +150,7 @@ function byStringify(event: CallEvent): string {
     capability_provenance: provenance === undefined || provenance === null
       ? undefined
       : checkProvenance(provenance),
-  });
+  };
 }
 
 // The checks. Each reads a value once and returns it (or JSON for it) when

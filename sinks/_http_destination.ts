@@ -80,6 +80,11 @@ class HttpDestination implements LineDestination {
   readonly batchChars: number;
   readonly acceptTimes: boolean;
   readonly concurrency: number;
+  /**
+   * Lines are written when a batch is encoded, off the caller's path (in
+   * prepare() or write()), so that onCall costs the checks and a copy.
+   */
+  readonly deferLines = true;
   readonly #settings: HttpSettings;
   readonly #format: HttpFormat;
   readonly #headers: Headers;

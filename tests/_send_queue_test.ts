@@ -4,13 +4,19 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { SendQueue } from "../_send_queue.ts";
+import type { QueueItem } from "../_queue_item.ts";
 
 /** A send queue, the lines it admitted, and how many sends aborted. */
 function sends() {
   const counts = { aborted: 0 };
-  const taken: string[] = [];
+  const taken: QueueItem[] = [];
   const queue = new SendQueue(() => void counts.aborted++);
-  return { queue, taken, counts, take: (line: string) => taken.push(line) };
+  return {
+    queue,
+    taken,
+    counts,
+    take: (item: QueueItem) => void taken.push(item),
+  };
 }
 
 describe("SendQueue", () => {

@@ -27,12 +27,29 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 const utf8Bytes = (text: string): number => encoder.encode(text).length;
 
-/** A sink over a stream that keeps every chunk, and the errors it reports. */
-function openSink(options: JsonLinesAuditSinkOptions = {}) {
+/**
+ * A sink over a stream that keeps every chunk, and the errors it reports.
+ * With `deferLines`, over a destination that defers lines (as the HTTP
+ * sinks' do): the queue holds checked copies, serialized when the batch is
+ * written.
+ */
+function openSink(
+  options: JsonLinesAuditSinkOptions = {},
+  deferLines = false,
+) {
   const chunks: Uint8Array[] = [];
   const errors: Error[] = [];
+  const destination = deferLines
+    ? lineStream({
+      write: (batch) => void chunks.push(encoder.encode(batch.text)),
+      close: () => {},
+      release: () => {},
+      abort: () => {},
+      deferLines: true,
+    })
+    : new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) });
   const sink = new JsonLinesAuditSink(
-    new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) }),
+    destination,
     { onError: (error) => void errors.push(error), ...options },
   );
   return {
@@ -149,68 +166,74 @@ describe("JsonLinesAuditSink with hostile input", () => {
       },
     );
 
-    test("onCall and send write the line of the event at the call, or count it invalid", async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(fc.record({ input: inputArb, viaSend: fc.boolean() }), {
-            minLength: 1,
-            maxLength: 8,
-          }),
-          async (calls) => {
-            const { sink, errors, output } = openSink();
-            const expected: string[] = [];
-            let invalid = 0;
-            for (const [i, { input, viaSend }] of calls.entries()) {
-              const where = `call ${i} (${viaSend ? "send" : "onCall"})`;
-              const line = lineOf(input.value);
-              let counter: Counter;
-              if (viaSend) {
-                const sent = await sendChecked(sink, input.value, where);
-                counter = sent.counter;
-                assert.equal(sent.resolved, line !== undefined, where);
-                if (!sent.resolved) {
-                  assert.ok(sent.error instanceof Error, where);
-                  assert.match(sent.error.message, /^calltrail: /, where);
+    for (const deferLines of [false, true]) {
+      test(`onCall and send write the line of the event at the call, or count it invalid (${deferLines ? "a checked copy queued, serialized in the batch" : "the line queued"})`, async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.record({ input: inputArb, viaSend: fc.boolean() }), {
+              minLength: 1,
+              maxLength: 8,
+            }),
+            async (calls) => {
+              const { sink, errors, output } = openSink({}, deferLines);
+              const expected: string[] = [];
+              let invalid = 0;
+              for (const [i, { input, viaSend }] of calls.entries()) {
+                const where = `call ${i} (${viaSend ? "send" : "onCall"})`;
+                const line = lineOf(input.value);
+                let counter: Counter;
+                if (viaSend) {
+                  const sent = await sendChecked(sink, input.value, where);
+                  counter = sent.counter;
+                  assert.equal(sent.resolved, line !== undefined, where);
+                  if (!sent.resolved) {
+                    assert.ok(sent.error instanceof Error, where);
+                    assert.match(sent.error.message, /^calltrail: /, where);
+                  }
+                } else {
+                  counter = onCallChecked(sink, input.value, where);
                 }
-              } else {
-                counter = onCallChecked(sink, input.value, where);
+                assert.equal(
+                  counter,
+                  line === undefined ? "invalid" : "accepted",
+                  where,
+                );
+                if (line === undefined) invalid++;
+                else expected.push(line);
+                // Changing the event afterwards must not change its line.
+                if ("mutations" in input) {
+                  overwrite(input.value, "tool_id", "mutated after the call");
+                  overwrite(input.value, "outcome", { kind: "tool_not_found" });
+                  overwrite(input.value, "granted_capabilities", ["mutated"]);
+                  overwrite(input.value, "call_id", "mutated-call-id");
+                }
               }
               assert.equal(
-                counter,
-                line === undefined ? "invalid" : "accepted",
-                where,
+                errors.length,
+                invalid,
+                "one error per invalid event",
               );
-              if (line === undefined) invalid++;
-              else expected.push(line);
-              // Changing the event afterwards must not change its line.
-              if ("mutations" in input) {
-                overwrite(input.value, "tool_id", "mutated after the call");
-                overwrite(input.value, "outcome", { kind: "tool_not_found" });
-                overwrite(input.value, "granted_capabilities", ["mutated"]);
-                overwrite(input.value, "call_id", "mutated-call-id");
+              for (const error of errors) {
+                assert.ok(error instanceof Error);
+                assert.match(error.message, /^calltrail: /);
               }
-            }
-            assert.equal(errors.length, invalid, "one error per invalid event");
-            for (const error of errors) {
-              assert.ok(error instanceof Error);
-              assert.match(error.message, /^calltrail: /);
-            }
-            await sink.close();
-            const s = sink.stats();
-            assert.equal(s.invalid, invalid);
-            assert.equal(s.accepted, expected.length);
-            assert.equal(s.written, expected.length);
-            assert.equal(s.queued, 0);
-            const text = output();
-            assert.equal(text, expected.map((l) => l + "\n").join(""));
-            const lines = linesOf(text, "output");
-            assert.equal(lines.length, expected.length);
-            lines.forEach((l, i) => assertCanonical(l, `line ${i}`));
-          },
-        ),
-        { numRuns: 150 },
-      );
-    });
+              await sink.close();
+              const s = sink.stats();
+              assert.equal(s.invalid, invalid);
+              assert.equal(s.accepted, expected.length);
+              assert.equal(s.written, expected.length);
+              assert.equal(s.queued, 0);
+              const text = output();
+              assert.equal(text, expected.map((l) => l + "\n").join(""));
+              const lines = linesOf(text, "output");
+              assert.equal(lines.length, expected.length);
+              lines.forEach((l, i) => assertCanonical(l, `line ${i}`));
+            },
+          ),
+          { numRuns: 150 },
+        );
+      });
+    }
   });
 
   describe("long lines", () => {
