@@ -129,7 +129,9 @@ const NDJSON: HttpFormat = {
  * {@linkcode JsonLinesAuditSink}, with `fetch` only: it runs on Node,
  * Deno, Bun and workerd.
  *
- * One request is under way at a time (more with `maxConcurrentRequests`);
+ * `onCall` checks the event and queues a copy of its checked values; the
+ * line is written when its batch is encoded, off the caller's path. One
+ * request is under way at a time (more with `maxConcurrentRequests`);
  * while it is, lines gather into the next one. A network error, a timeout, or a 408, 429, 502, 503 or 504
  * answer is tried again after an exponential backoff with full jitter, or
  * after the time the answer's `Retry-After` asks for; a 413 splits the
