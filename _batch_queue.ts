@@ -6,7 +6,8 @@
 // desiredSize is the room left, and its sink is the write pump.
 
 import { asError } from "./_sink_errors.ts";
-import { ItemBatch, itemChars, type QueueItem } from "./_queue_item.ts";
+import { OpenBatch } from "./_open_batch.ts";
+import type { QueueItem } from "./_queue_item.ts";
 import { hasProcess } from "./_runtime.ts";
 import type {
   Batch,
@@ -48,21 +49,12 @@ export class BatchQueue {
   readonly #batchChars: number;
   readonly #writer: WritableStreamDefaultWriter<Batch>;
   readonly #useTimer = hasProcess();
-  /** When each line of the open batch was accepted, if the destination asks. */
-  #openTimes: number[] | undefined;
 
   #state: DestinationState = "writing";
   #plan: SealPlan = "none";
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** The open batch: its lines and their number. */
-  #open = "";
-  #openCount = 0;
-  /**
-   * For a destination that defers lines, the open batch's items instead of
-   * `#open`, and about how many characters their lines take.
-   */
-  #openItems: QueueItem[] | undefined;
-  #openChars = 0;
+  /** The batch being filled. */
+  readonly #open: OpenBatch;
   /** The stream's desiredSize, read again whenever it changes. */
   #room: number;
   /** Sealed batches not yet handed to the destination, oldest first. */
@@ -116,8 +108,10 @@ export class BatchQueue {
       { highWaterMark: capacity, size: (batch) => batch.count },
     ).getWriter();
     this.#room = capacity;
-    this.#openTimes = destination.acceptTimes === true ? [] : undefined;
-    this.#openItems = destination.deferLines === true ? [] : undefined;
+    this.#open = new OpenBatch(
+      destination.deferLines === true,
+      destination.acceptTimes === true,
+    );
     this.#concurrency = Math.max(1, Math.trunc(destination.concurrency ?? 1));
   }
 
@@ -143,7 +137,7 @@ export class BatchQueue {
 
   /** Room left, in events, counting the open batch. */
   room(): number {
-    return this.#room - this.#openCount;
+    return this.#room - this.#open.count;
   }
 
   /**
@@ -152,25 +146,17 @@ export class BatchQueue {
    */
   push(item: QueueItem): void {
     this.#accepted++;
-    if (this.#openCount++ === 0 && this.#plan === "none") {
+    if (this.#open.count === 0 && this.#plan === "none") {
       this.#plan = this.#schedule();
     }
-    const items = this.#openItems;
-    let chars: number;
-    if (items === undefined) {
-      chars = (this.#open += (item as string) + "\n").length;
-    } else {
-      items.push(item);
-      chars = this.#openChars += itemChars(item);
-    }
-    this.#openTimes?.push(Date.now());
+    const chars = this.#open.add(item);
     if (chars >= this.#batchChars || this.room() <= 0) this.seal();
   }
 
   /** Moves the open batch into the FIFO and the stream. */
   seal(): void {
-    if (this.#openCount === 0) return;
-    const batch = this.#take();
+    if (this.#open.count === 0) return;
+    const batch = this.#open.take();
     this.#fifo.push(batch);
     this.#unsettled++;
     let resolve = (): void => {};
@@ -232,7 +218,7 @@ export class BatchQueue {
     this.#state = "abandoned";
     this.#failed += queued;
     this.#fifo.length = 0;
-    this.#take();
+    this.#open.take();
     this.#settleAll();
     try {
       if (release) this.#destination.release();
@@ -259,7 +245,7 @@ export class BatchQueue {
     } catch (error) {
       this.#owner.report(asError(error));
     }
-    if (this.#openCount > 0) this.#fifo.push(this.#take());
+    if (this.#open.count > 0) this.#fifo.push(this.#open.take());
     const drained = this.#fifo.splice(0);
     for (const batch of drained) {
       if (this.#state === "failed") {
@@ -281,26 +267,6 @@ export class BatchQueue {
     for (const wake of this.#slotWaiters.splice(0)) wake();
     for (const { resolve } of this.#settling.values()) resolve();
     this.#settling.clear();
-  }
-
-  /** The open batch, as a Batch; a new one opens. */
-  #take(): Batch {
-    const times = this.#openTimes;
-    const items = this.#openItems;
-    let batch: Batch;
-    if (items !== undefined) {
-      batch = new ItemBatch(items, times);
-      this.#openItems = [];
-      this.#openChars = 0;
-    } else {
-      batch = times === undefined
-        ? { text: this.#open, count: this.#openCount }
-        : { text: this.#open, count: this.#openCount, times };
-      this.#open = "";
-    }
-    this.#openCount = 0;
-    if (times !== undefined) this.#openTimes = [];
-    return batch;
   }
 
   /** Seals the open batch soon; see {@linkcode SealPlan}. */
