@@ -47,6 +47,9 @@ export function itemLine(item: QueueItem): string {
  */
 export function itemChars(item: QueueItem): number {
   if (typeof item === "string") return item.length + 1;
+  // onCall counts a copy twice, to check its bound, then to queue it: the
+  // count of the last copy is kept (copies are never changed).
+  if (item === lastCopy) return lastChars;
   let n = 200 + item.ts.length + item.call_id.length + item.tool_id.length +
     (item.caller_id?.length ?? 0) + item.tier.length;
   const capabilities = item.granted_capabilities;
@@ -59,8 +62,12 @@ export function itemChars(item: QueueItem): number {
       n += outcome.missing[i].length + 3;
     }
   }
-  return n;
+  lastCopy = item;
+  return lastChars = n;
 }
+
+let lastCopy: CallEvent | undefined;
+let lastChars = 0;
 
 /**
  * A batch of items whose text is written the first time it is read (by the
