@@ -266,32 +266,40 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 function applyMutation(event: Record<string, unknown>, m: Mutation): void {
-  let parent: unknown = event;
-  for (const key of m.path.slice(0, m.op === "extra" ? m.path.length : -1)) {
-    if (typeof parent !== "object" || parent === null) return;
-    parent = (parent as Record<string | number, unknown>)[key];
-  }
-  if (typeof parent !== "object" || parent === null) return;
-  const target = parent as Record<string | number, unknown>;
-  // Reflect's forms report failure instead of throwing: an earlier mutation
-  // may have put a typed array or another object that refuses the change
-  // here, and the mutation is then simply not made.
-  if (m.op === "extra") {
-    if (m.define) {
-      Reflect.defineProperty(target, m.key, {
-        value: m.value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      Reflect.set(target, m.key, m.value);
+  // An earlier mutation may have put on the way a proxy whose traps throw,
+  // or here a typed array or an object whose prototype (set through
+  // `__proto__`) has setters or traps that refuse the change or throw (a
+  // BigInt into a typed array, a getter that converts): the mutation is
+  // then simply not made.
+  try {
+    let parent: unknown = event;
+    for (
+      const key of m.path.slice(0, m.op === "extra" ? m.path.length : -1)
+    ) {
+      if (typeof parent !== "object" || parent === null) return;
+      parent = (parent as Record<string | number, unknown>)[key];
     }
-    return;
+    if (typeof parent !== "object" || parent === null) return;
+    const target = parent as Record<string | number, unknown>;
+    if (m.op === "extra") {
+      if (m.define) {
+        Reflect.defineProperty(target, m.key, {
+          value: m.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else {
+        Reflect.set(target, m.key, m.value);
+      }
+      return;
+    }
+    const last = m.path[m.path.length - 1];
+    if (m.op === "delete") Reflect.deleteProperty(target, last);
+    else Reflect.set(target, last, m.value);
+  } catch {
+    // Not made.
   }
-  const last = m.path[m.path.length - 1];
-  if (m.op === "delete") Reflect.deleteProperty(target, last);
-  else Reflect.set(target, last, m.value);
 }
 
 /**
