@@ -16,6 +16,8 @@ import { nowRfc3339 } from "../now_rfc3339.ts";
 import { errorMessage } from "../_error_message.ts";
 import { closeQuietly, nodeProcess, runtime } from "../_runtime.ts";
 import type { ChainOptions, HmacKey } from "./chain_options.ts";
+import { encodingWriter } from "./_encoding_writer.ts";
+import { type CopyableHash, hmacSha256 } from "./_hmac_sha256.ts";
 
 /** A chain ready to seal batches. */
 export interface Chain {
@@ -36,21 +38,19 @@ export interface Chain {
 }
 
 /** The part of node:crypto the chain uses. */
-interface Hasher {
-  update(data: Uint8Array | string): Hasher;
-  digest(encoding: "hex"): string;
-}
 interface NodeCrypto {
-  createHash(algorithm: "sha256"): Hasher;
-  createHmac(algorithm: "sha256", key: unknown): Hasher;
-  /** A key made once, which signs faster than raw bytes given each time. */
-  createSecretKey(key: Uint8Array): unknown;
+  createHash(algorithm: "sha256"): CopyableHash;
 }
 
 /** The part of node:fs the chain uses (the sink's own writes stay native). */
 interface ChainFs {
   openSync(path: string | URL, flags: string, mode: number): number;
-  writeSync(fd: number, text: string): number;
+  writeSync(
+    fd: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+  ): number;
   closeSync(fd: number): void;
   fstatSync(fd: number): { size: number };
   promises: {
@@ -96,11 +96,8 @@ export async function openChain(
     );
   }
   const keyBytes = key === undefined ? undefined : await rawKey(key);
-  const secret = keyBytes && hashes.createSecretKey(keyBytes);
-  const sign = secret === undefined
-    ? undefined
-    : (text: string) =>
-      hashes.createHmac("sha256", secret).update(text).digest("hex");
+  const sign = keyBytes && hmacSha256(hashes.createHash, keyBytes);
+  keyBytes?.fill(0);
   const sha256 = (data: Uint8Array | string) =>
     hashes.createHash("sha256").update(data).digest("hex");
 
@@ -147,6 +144,15 @@ export async function openChain(
   let prev = last === undefined ? null : sha256(last.line);
   let offset = logSize;
   let open = true;
+  // Each checkpoint's line is written as bytes, which are then hashed for
+  // the next checkpoint's link (cheaper than hashing the string again).
+  let written: Uint8Array = new Uint8Array(0);
+  const writeLine = encodingWriter(
+    (bytes, from, to) => fs.writeSync(fd, bytes, from, to - from),
+    (bytes) => {
+      written = bytes;
+    },
+  );
 
   return {
     record(bytes, lines) {
@@ -163,7 +169,7 @@ export async function openChain(
       if (sign !== undefined) checkpoint.mac = sign(checkpointLine(checkpoint));
       const line = checkpointLine(checkpoint);
       try {
-        fs.writeSync(fd, `${line}\n`);
+        writeLine(`${line}\n`);
       } catch (error) {
         throw new Error(
           `calltrail: a batch was written to the audit file, but its checkpoint could not be written to ${shown} (${
@@ -173,7 +179,7 @@ export async function openChain(
         );
       }
       seq++;
-      prev = sha256(line);
+      prev = sha256(written.subarray(0, written.length - 1));
       offset = checkpoint.end;
       if (onCheckpoint !== undefined) {
         try {
