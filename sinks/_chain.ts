@@ -53,19 +53,15 @@ interface ChainFs {
   ): number;
   closeSync(fd: number): void;
   fstatSync(fd: number): { size: number };
-  promises: {
-    stat(path: string | URL): Promise<{ size: number }>;
-    open(path: string | URL, flags: "r"): Promise<{
-      read(
-        buffer: Uint8Array,
-        offset: number,
-        length: number,
-        position: number,
-      ): Promise<{ bytesRead: number }>;
-      close(): Promise<void>;
-    }>;
-    truncate(path: string | URL, length: number): Promise<void>;
-  };
+  statSync(path: string | URL): { size: number };
+  readSync(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number;
+  truncateSync(path: string | URL, length: number): void;
 }
 
 const NEWLINE = 10;
@@ -101,8 +97,8 @@ export async function openChain(
   const sha256 = (data: Uint8Array | string) =>
     hashes.createHash("sha256").update(data).digest("hex");
 
-  const logSize = await sizeOf(fs, path);
-  const last = await lastCheckpoint(fs, sidecar, shown, report);
+  const logSize = sizeOf(fs, path);
+  const last = lastCheckpoint(fs, sidecar, shown, report);
   if (last !== undefined) {
     const keyed = last.checkpoint.mac !== undefined;
     if (keyed !== (sign !== undefined)) {
@@ -139,7 +135,7 @@ export async function openChain(
     }
   }
 
-  let fd = await openAppend(fs, sidecar, shown);
+  let fd = openAppend(fs, sidecar, shown);
   let seq = last === undefined ? 0 : last.checkpoint.seq + 1;
   let prev = last === undefined ? null : sha256(last.line);
   let offset = logSize;
@@ -262,9 +258,9 @@ async function rawKey(key: Uint8Array | HmacKey): Promise<Uint8Array> {
   return bytes;
 }
 
-async function sizeOf(fs: ChainFs, path: string | URL): Promise<number> {
+function sizeOf(fs: ChainFs, path: string | URL): number {
   try {
-    return (await fs.promises.stat(path)).size;
+    return fs.statSync(path).size;
   } catch (error) {
     if ((error as { code?: string })?.code === "ENOENT") return 0;
     throw new Error(
@@ -280,22 +276,26 @@ async function sizeOf(fs: ChainFs, path: string | URL): Promise<number> {
  * The sidecar's last checkpoint and its line, if it has one. A torn last
  * line (a kill mid-write) is cut off, and reported.
  */
-async function lastCheckpoint(
+function lastCheckpoint(
   fs: ChainFs,
   sidecar: string | URL,
   shown: string,
   report: (error: Error) => void,
-): Promise<{ checkpoint: ChainCheckpoint; line: string } | undefined> {
+): { checkpoint: ChainCheckpoint; line: string } | undefined {
   let size: number;
   let bytes: Uint8Array;
   try {
-    size = (await fs.promises.stat(sidecar)).size;
+    size = fs.statSync(sidecar).size;
     bytes = new Uint8Array(Math.min(size, TAIL_BYTES));
-    const file = await fs.promises.open(sidecar, "r");
+    const fd = fs.openSync(sidecar, "r", 0o600);
     try {
-      await file.read(bytes, 0, bytes.length, size - bytes.length);
+      const from = size - bytes.length;
+      for (let done = 0, read = 1; done < bytes.length && read > 0;) {
+        read = fs.readSync(fd, bytes, done, bytes.length - done, from + done);
+        done += read;
+      }
     } finally {
-      await file.close();
+      fs.closeSync(fd);
     }
   } catch (error) {
     if ((error as { code?: string })?.code === "ENOENT") return undefined;
@@ -308,7 +308,7 @@ async function lastCheckpoint(
   if (end > 0 && bytes[end - 1] !== NEWLINE) {
     end = bytes.lastIndexOf(NEWLINE) + 1;
     const cut = size - (bytes.length - end);
-    await fs.promises.truncate(sidecar, cut);
+    fs.truncateSync(sidecar, cut);
     report(
       new Error(
         `calltrail: the chain ${shown} ended with a torn checkpoint (${
@@ -330,21 +330,15 @@ async function lastCheckpoint(
   return { checkpoint, line };
 }
 
-function openAppend(
-  fs: ChainFs,
-  sidecar: string | URL,
-  shown: string,
-): Promise<number> {
+function openAppend(fs: ChainFs, sidecar: string | URL, shown: string): number {
   try {
-    return Promise.resolve(fs.openSync(sidecar, "a", 0o600));
+    return fs.openSync(sidecar, "a", 0o600);
   } catch (error) {
-    return Promise.reject(
-      new Error(
-        `calltrail: cannot open the chain ${shown} for appending (${
-          errorMessage(error)
-        }).`,
-        { cause: error },
-      ),
+    throw new Error(
+      `calltrail: cannot open the chain ${shown} for appending (${
+        errorMessage(error)
+      }).`,
+      { cause: error },
     );
   }
 }
