@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
-import { readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type CallEvent,
@@ -266,6 +266,63 @@ describe("fileAuditSink with a chain", () => {
         /ended with a torn checkpoint \(19 bytes/,
       );
       await assertSealed(path);
+    });
+  });
+
+  test("a sidecar longer than the tail the sink reads (16 KiB) goes on from its last checkpoint", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir.path, "audit.jsonl");
+      const events = makeEvents(80);
+      await write(path, events.map((event) => [event]), { chain: true });
+      assert.ok((await stat(`${path}.chain`)).size > 16 * 1024);
+      await write(path, [makeEvents(2, 100)], { chain: true });
+      const chain = await assertSealed(path);
+      assert.equal(chain.checkpoints.length, 81);
+      assert.equal(chain.checkpoints[80].seq, 80);
+    });
+  });
+
+  test("a log cut shorter than its chain: the sink opens, goes on, and onError says verify will fail there", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir.path, "audit.jsonl");
+      await write(path, batches(), { chain: true });
+      const log = await readFile(path);
+      await writeFile(path, log.subarray(0, log.length - 10));
+      const errors: Error[] = [];
+      await write(path, [makeEvents(1, 100)], {
+        chain: true,
+        onError: (e) => void errors.push(e),
+      });
+      assert.equal(errors.length, 1);
+      assert.match(
+        errors[0].message,
+        new RegExp(
+          `the audit file is ${
+            log.length - 10
+          } bytes long, but its chain's last checkpoint .* seals it up to byte ${log.length}: it was cut or replaced`,
+        ),
+      );
+      const verified = await cli("verify", path);
+      assert.equal(verified.code, 1, shown(verified));
+    });
+  });
+
+  test("a sidecar that is not a chain, or cannot be read, stops the sink from opening, and no log is made", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir.path, "audit.jsonl");
+      await writeFile(`${path}.chain`, "not a checkpoint\n");
+      await assert.rejects(
+        fileAuditSink(path, { chain: true }),
+        /the last line of the chain .* is not a checkpoint .* move the chain away to start a new one/,
+      );
+      const other = join(dir.path, "other.jsonl");
+      await mkdir(`${other}.chain`);
+      await assert.rejects(
+        fileAuditSink(other, { chain: true }),
+        /cannot read the chain ".*other\.jsonl\.chain" \(/,
+      );
+      await assert.rejects(stat(path), { code: "ENOENT" });
+      await assert.rejects(stat(other), { code: "ENOENT" });
     });
   });
 
