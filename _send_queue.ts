@@ -1,7 +1,7 @@
 // Internal: the `send()` calls of a JsonLinesAuditSink that wait for room,
 // in the order they came. Each holds its item (the line, or checked copy,
-// taken at the call) until the sink admits it, or until its signal aborts or the sink
-// turns it away.
+// taken at the call) until the sink admits it, or until its signal aborts or
+// the sink turns it away.
 
 import type { QueueItem } from "./_queue_item.ts";
 

@@ -25,12 +25,24 @@ export function hmacSha256(
   createHash: (algorithm: "sha256") => CopyableHash,
   key: Uint8Array,
 ): (message: Uint8Array | string) => string {
+  // What is made from the key is wiped once hashed: the saved states
+  // alone stay (update() hashes a whole block at once).
   const block = new Uint8Array(BLOCK);
-  block.set(
-    key.length > BLOCK ? createHash("sha256").update(key).digest() : key,
-  );
-  const inner = createHash("sha256").update(block.map((byte) => byte ^ 0x36));
-  const outer = createHash("sha256").update(block.map((byte) => byte ^ 0x5c));
+  if (key.length > BLOCK) {
+    const hashed = createHash("sha256").update(key).digest();
+    block.set(hashed);
+    hashed.fill(0);
+  } else {
+    block.set(key);
+  }
+  const padded = (byte: number): CopyableHash => {
+    const pad = block.map((value) => value ^ byte);
+    const state = createHash("sha256").update(pad);
+    pad.fill(0);
+    return state;
+  };
+  const inner = padded(0x36);
+  const outer = padded(0x5c);
   block.fill(0);
   return (message) =>
     outer.copy().update(inner.copy().update(message).digest()).digest("hex");
